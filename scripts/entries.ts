@@ -1,0 +1,16 @@
+/**
+ * The public modules: one subpath export each. `test/exports.test.ts` checks that this list,
+ * `package.json#exports` and `src/` agree, so a module cannot be published half-declared.
+ */
+export const entries: Record<string, string> = {
+  index: 'src/index.ts',
+  fastify: 'src/fastify/index.ts',
+  express: 'src/express/index.ts',
+  web: 'src/web/index.ts',
+  keystore: 'src/keystore/index.ts',
+  tabs: 'src/tabs/index.ts',
+  vault: 'src/vault/index.ts',
+  worker: 'src/worker/index.ts',
+  signed: 'src/signed/index.ts',
+  cli: 'src/cli.ts',
+};
