@@ -1,0 +1,2 @@
+// Placeholder until this module lands; see the open issue for its scope.
+export {};
