@@ -1,1 +1,15 @@
-export {};
+// `sealed-session`: the runtime-agnostic core. No `node:` imports here (see index.node.ts).
+
+export type { TokenInvalidReason } from './core/errors.js';
+export {
+  CookieTooLargeError,
+  describe,
+  SealedSessionError,
+  TokenExpiredError,
+  TokenInvalidError,
+} from './core/errors.js';
+export { createKeyring, Keyring } from './core/keyring.js';
+export type { KeyInput } from './core/keys.js';
+export { generateKey } from './core/keys.js';
+export type { Opened, OpenOptions, SealOptions, TokenTimes } from './core/token.js';
+export { open, seal, TOKEN_VERSION } from './core/token.js';

@@ -1,0 +1,50 @@
+// The few primitives the token format needs, behind one small interface so that Node can swap in
+// libsodium (sodium-native) as a fast path. Both implementations produce byte-identical tokens;
+// test/core/backend.test.ts checks them against each other.
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { fromBase64Url, toBase64Url } from './bytes.js';
+
+export const NONCE_BYTES = 24;
+export const TAG_BYTES = 16;
+export const KEY_BYTES = 32;
+
+export interface Backend {
+  readonly name: string;
+  randomBytes(n: number): Uint8Array;
+  /** XChaCha20-Poly1305 (IETF): ciphertext || 16-byte tag. */
+  seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array;
+  /** Returns undefined when authentication fails. */
+  open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, ad: Uint8Array): Uint8Array | undefined;
+  toBase64Url(bytes: Uint8Array): string;
+  fromBase64Url(s: string): Uint8Array | undefined;
+}
+
+export const portableBackend: Backend = {
+  name: 'noble',
+  randomBytes(n) {
+    return crypto.getRandomValues(new Uint8Array(n));
+  },
+  seal(key, nonce, plaintext, ad) {
+    return xchacha20poly1305(key, nonce, ad).encrypt(plaintext);
+  },
+  open(key, nonce, sealed, ad) {
+    try {
+      return xchacha20poly1305(key, nonce, ad).decrypt(sealed);
+    } catch {
+      return undefined;
+    }
+  },
+  toBase64Url,
+  fromBase64Url,
+};
+
+let current: Backend = portableBackend;
+
+/** The backend in use. Swapped once at start-up by the Node entry points, never per request. */
+export function backend(): Backend {
+  return current;
+}
+
+export function setBackend(b: Backend): void {
+  current = b;
+}

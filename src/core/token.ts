@@ -1,0 +1,221 @@
+// The sealed token format, version 1 (docs/format.md):
+//
+//   token     = base64url( version || keyId || nonce || ciphertext || tag )   (no padding)
+//   version   = 0x01                          1 byte
+//   keyId     = uint32 BE                     4 bytes, SHA-256("sealed-session/v1/key-id" || key)[0..4]
+//   nonce     = 24 random bytes               XChaCha20-Poly1305 (IETF)
+//   AD        = version || keyId || utf8(context)
+//   plaintext = createdAt || idleExpiresAt || expiresAt (uint32 BE seconds, 0 = none) || utf8(JSON)
+//
+// The context (cookie or session name) is bound as additional data, so a token sealed for "a" never
+// opens as "b" even under the same key. Expiry lives inside the ciphertext: a browser's Max-Age or
+// an attacker's clock cannot extend it.
+import { backend, NONCE_BYTES, TAG_BYTES } from './backend.js';
+import { fromUtf8, utf8 } from './bytes.js';
+import {
+  expectedRange,
+  expectedType,
+  TokenExpiredError,
+  TokenInvalidError,
+  type TokenInvalidReason,
+} from './errors.js';
+import { type Keyring, keyById, primaryKey } from './keyring.js';
+
+export const TOKEN_VERSION = 1;
+const HEADER_BYTES = 5;
+const META_BYTES = 12;
+const MIN_BYTES = HEADER_BYTES + NONCE_BYTES + TAG_BYTES + META_BYTES;
+/** Longer strings are refused before any decoding work. */
+export const MAX_TOKEN_LENGTH = 65_536;
+
+/** Lifetimes inside a sealed token, in milliseconds since the epoch (second precision). */
+export interface TokenTimes {
+  /** When the session was first created; kept across re-seals. */
+  createdAt: number;
+  /** Idle deadline: the token is refused after it unless re-sealed before. */
+  idleExpiresAt?: number | undefined;
+  /** Absolute deadline, fixed at creation. */
+  expiresAt?: number | undefined;
+}
+
+/** What {@link open} returns. */
+export interface Opened<T> extends TokenTimes {
+  value: T;
+  /** True when an older key of the ring opened it: re-seal to move it to the newest key. */
+  rotated: boolean;
+}
+
+/** @internal a non-throwing result for hot paths. */
+export type OpenResult<T> =
+  | ({ ok: true } & Opened<T>)
+  | { ok: false; reason: TokenInvalidReason | 'expired-idle' | 'expired-absolute' };
+
+const secs = (ms: number | undefined): number => (ms === undefined ? 0 : Math.floor(ms / 1000));
+
+/** @internal seals with explicit times; `nonce` is only for fixed test vectors. */
+export function sealTimes(
+  value: unknown,
+  ring: Keyring,
+  context: string,
+  times: TokenTimes,
+  nonce: Uint8Array = backend().randomBytes(NONCE_BYTES),
+): string {
+  const json = JSON.stringify(value);
+  if (json === undefined) throw expectedType('value', 'a JSON-serialisable value', value);
+  const body = utf8(json);
+  const plain = new Uint8Array(META_BYTES + body.length);
+  const view = new DataView(plain.buffer);
+  view.setUint32(0, secs(times.createdAt));
+  view.setUint32(4, secs(times.idleExpiresAt));
+  view.setUint32(8, secs(times.expiresAt));
+  plain.set(body, META_BYTES);
+
+  const { id, key } = primaryKey(ring);
+  const header = new Uint8Array(HEADER_BYTES);
+  header[0] = TOKEN_VERSION;
+  new DataView(header.buffer).setUint32(1, id);
+  const ad = adFor(header, context);
+  const sealed = backend().seal(key, nonce, plain, ad);
+
+  const out = new Uint8Array(HEADER_BYTES + NONCE_BYTES + sealed.length);
+  out.set(header, 0);
+  out.set(nonce, HEADER_BYTES);
+  out.set(sealed, HEADER_BYTES + NONCE_BYTES);
+  return backend().toBase64Url(out);
+}
+
+function adFor(header: Uint8Array, context: string): Uint8Array {
+  const c = utf8(context);
+  const ad = new Uint8Array(header.length + c.length);
+  ad.set(header, 0);
+  ad.set(c, header.length);
+  return ad;
+}
+
+/** @internal opens without throwing; `now` in ms. */
+export function tryOpen<T = unknown>(
+  token: unknown,
+  ring: Keyring,
+  context: string,
+  now: number,
+): OpenResult<T> {
+  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
+  const bytes = backend().fromBase64Url(token);
+  if (!bytes || bytes.length < MIN_BYTES) return { ok: false, reason: 'malformed' };
+  if (bytes[0] !== TOKEN_VERSION) return { ok: false, reason: 'version' };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const entry = keyById(ring, view.getUint32(1));
+  if (!entry) return { ok: false, reason: 'unknown-key' };
+  const header = bytes.subarray(0, HEADER_BYTES);
+  const nonce = bytes.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES);
+  const plain = backend().open(
+    entry.key,
+    nonce,
+    bytes.subarray(HEADER_BYTES + NONCE_BYTES),
+    adFor(header, context),
+  );
+  if (!plain) return { ok: false, reason: 'auth' };
+
+  const meta = new DataView(plain.buffer, plain.byteOffset, META_BYTES);
+  const createdAt = meta.getUint32(0) * 1000;
+  const idle = meta.getUint32(4) * 1000;
+  const abs = meta.getUint32(8) * 1000;
+  if (abs !== 0 && now >= abs) return { ok: false, reason: 'expired-absolute' };
+  if (idle !== 0 && now >= idle) return { ok: false, reason: 'expired-idle' };
+  let value: T;
+  try {
+    value = JSON.parse(fromUtf8(plain.subarray(META_BYTES))) as T;
+  } catch {
+    // Authentic but unparsable: only possible if someone sealed garbage with our key.
+    return { ok: false, reason: 'payload' };
+  }
+  return {
+    ok: true,
+    value,
+    createdAt,
+    idleExpiresAt: idle || undefined,
+    expiresAt: abs || undefined,
+    rotated: entry.rotated,
+  };
+}
+
+/** Options of {@link seal}. */
+export interface SealOptions {
+  /** What the token is for (a cookie or session name, a job queue…). Bound into the token. */
+  context: string;
+  /** Absolute lifetime in seconds from now. */
+  maxAge?: number;
+  /** Idle lifetime in seconds: refuse the token if it was not re-sealed within this time. */
+  idleTimeout?: number;
+  /** Clock override in milliseconds (tests). */
+  now?: number;
+}
+
+/** Options of {@link open}. */
+export interface OpenOptions {
+  /** Must equal the context the token was sealed with. */
+  context: string;
+  /** Clock override in milliseconds (tests). */
+  now?: number;
+}
+
+function checkContext(context: unknown): string {
+  if (typeof context !== 'string' || context.length === 0 || context.length > 256) {
+    throw expectedType('options.context', 'a non-empty string of at most 256 characters', context);
+  }
+  return context;
+}
+
+function checkSeconds(what: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+    throw expectedRange(what, 'a positive number of seconds', v);
+  }
+  return v;
+}
+
+/**
+ * Seals any JSON value into an encrypted, authenticated, URL-safe token bound to `context`,
+ * outside HTTP too (websockets, jobs, tests).
+ *
+ * @example
+ * ```ts
+ * import { createKeyring, seal, open } from 'sealed-session';
+ * const ring = createKeyring(process.env.SESSION_KEY!);
+ * const token = seal({ userId: 42 }, ring, { context: 'ws-auth', maxAge: 60 });
+ * open<{ userId: number }>(token, ring, { context: 'ws-auth' }).value.userId; // 42
+ * ```
+ */
+export function seal(value: unknown, ring: Keyring, options: SealOptions): string {
+  const context = checkContext(options?.context);
+  const maxAge = checkSeconds('options.maxAge', options.maxAge);
+  const idle = checkSeconds('options.idleTimeout', options.idleTimeout);
+  const now = options.now ?? Date.now();
+  return sealTimes(value, ring, context, {
+    createdAt: now,
+    expiresAt: maxAge === undefined ? undefined : now + maxAge * 1000,
+    idleExpiresAt: idle === undefined ? undefined : now + idle * 1000,
+  });
+}
+
+/**
+ * Opens a token made by {@link seal}. Throws {@link TokenInvalidError} (one code for malformed,
+ * forged, tampered, wrong-context or unknown-key tokens) or {@link TokenExpiredError}.
+ *
+ * @example
+ * ```ts
+ * const { value, rotated } = open(token, ring, { context: 'ws-auth' });
+ * if (rotated) token = seal(value, ring, { context: 'ws-auth' }); // move to the newest key
+ * ```
+ */
+export function open<T = unknown>(token: string, ring: Keyring, options: OpenOptions): Opened<T> {
+  const context = checkContext(options?.context);
+  const r = tryOpen<T>(token, ring, context, options.now ?? Date.now());
+  if (r.ok) {
+    const { ok: _, ...opened } = r;
+    return opened;
+  }
+  if (r.reason === 'expired-idle') throw new TokenExpiredError('idle');
+  if (r.reason === 'expired-absolute') throw new TokenExpiredError('absolute');
+  throw new TokenInvalidError(r.reason);
+}
