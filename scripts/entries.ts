@@ -4,6 +4,7 @@
  */
 export const entries: Record<string, string> = {
   index: 'src/index.ts',
+  'index.node': 'src/index.node.ts',
   fastify: 'src/fastify/index.ts',
   express: 'src/express/index.ts',
   web: 'src/web/index.ts',

@@ -1,0 +1,171 @@
+// The Session object every adapter hands to user code. It holds no crypto of its own: the engine
+// opens the cookie on first use (lazy) and seals it when the response is sent.
+import { expectedType } from '../core/errors.js';
+import type { CookieOptions } from './cookie-options.js';
+
+/**
+ * Session data, typed by declaration merging:
+ *
+ * @example
+ * ```ts
+ * declare module 'sealed-session' {
+ *   interface SessionData { userId: number; roles: string[] }
+ * }
+ * ```
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: augmented by users through declaration merging.
+export interface SessionData {}
+
+/** @internal what the engine keeps per request; user code never sees it. */
+export interface SessionState {
+  loaded: boolean;
+  data: Record<string, unknown>;
+  id: string;
+  createdAt: number;
+  expiresAt: number | undefined;
+  idleExpiresAt: number | undefined;
+  changed: boolean;
+  deleted: boolean;
+  /** Opened with an old key or from a legacy cookie: re-seal even if unchanged. */
+  reissue: boolean;
+  /** The request carried a session that opened. */
+  valid: boolean;
+  cookieOptions: CookieOptions | undefined;
+}
+
+/** @internal the engine's side of a session. */
+export interface SessionHost {
+  load(state: SessionState): void;
+  /** Throws CookieTooLargeError when `data` would not fit. */
+  checkSize(state: SessionState, data: Record<string, unknown>): void;
+  renew(state: SessionState): void;
+  checkCookieOptions(opts: unknown): CookieOptions;
+}
+
+const states = new WeakMap<Session<object>, { host: SessionHost; state: SessionState }>();
+
+/** @internal */
+export function stateOf(session: Session<object>): SessionState {
+  return states.get(session)!.state;
+}
+
+type Key<T> = Extract<keyof T, string>;
+
+/**
+ * One request's session: the `@fastify/secure-session` API, shared by every adapter.
+ *
+ * @example
+ * ```ts
+ * app.post('/login', async (req) => {
+ *   req.session.regenerate();            // fresh identity at login (session fixation)
+ *   req.session.set('userId', user.id);
+ * });
+ * app.get('/me', async (req) => ({ userId: req.session.get('userId') }));
+ * app.post('/logout', async (req) => { req.session.delete(); });
+ * ```
+ */
+export class Session<T extends object = SessionData> {
+  /** @internal built by the engine. */
+  constructor(host: SessionHost, state: SessionState) {
+    states.set(this, { host, state });
+  }
+
+  #s(): SessionState {
+    const entry = states.get(this)!;
+    if (!entry.state.loaded) entry.host.load(entry.state);
+    return entry.state;
+  }
+
+  /** The value stored under `key`, or undefined. */
+  get<K extends Key<T>>(key: K): T[K] | undefined {
+    const data = this.#s().data;
+    return Object.hasOwn(data, key) ? (data[key] as T[K]) : undefined;
+  }
+
+  /**
+   * Stores a JSON value. Throws {@link CookieTooLargeError} (and keeps the session as it was) when
+   * the sealed session would exceed the configured cookie budget.
+   */
+  set<K extends Key<T>>(key: K, value: T[K]): void {
+    const s = this.#s();
+    const next = { ...s.data, [key]: value };
+    if (value === undefined) delete next[key];
+    states.get(this)!.host.checkSize(s, next);
+    s.data = next;
+    s.changed = true;
+    s.deleted = false;
+  }
+
+  /** Destroys the session: the response clears the cookie (and revokes the id if a store is set). */
+  delete(): void {
+    const s = this.#s();
+    s.deleted = true;
+    s.changed = true;
+  }
+
+  /** A shallow copy of all the data. */
+  data(): Partial<T> {
+    return { ...this.#s().data } as Partial<T>;
+  }
+
+  /**
+   * Gives the session a fresh identity (new id, new creation time) and drops every field except
+   * those in `keep`. Call it at login so that a session planted before login is worthless.
+   */
+  regenerate(keep?: readonly Key<T>[]): void {
+    const s = this.#s();
+    const kept: Record<string, unknown> = {};
+    if (keep !== undefined) {
+      if (!Array.isArray(keep)) throw expectedType('regenerate(keep)', 'an array of field names', keep);
+      for (const k of keep) if (Object.hasOwn(s.data, k)) kept[k] = s.data[k];
+    }
+    states.get(this)!.host.renew(s);
+    s.data = kept;
+    s.changed = true;
+    s.deleted = false;
+  }
+
+  /** Re-seals the session on this response even if nothing changed (extends the idle timeout). */
+  touch(): void {
+    this.#s().changed = true;
+  }
+
+  /** Cookie attributes for this response only (merged over the configured ones). */
+  options(opts: CookieOptions): void {
+    const entry = states.get(this)!;
+    entry.state.cookieOptions = entry.host.checkCookieOptions(opts);
+  }
+
+  /** True when the response will write (or clear) the cookie. */
+  get changed(): boolean {
+    const s = states.get(this)!.state;
+    return s.changed;
+  }
+
+  /** True after {@link Session.delete}. */
+  get deleted(): boolean {
+    return states.get(this)!.state.deleted;
+  }
+
+  /** A random id for this session identity (new on {@link Session.regenerate}); for revocation and logs. */
+  get id(): string {
+    return this.#s().id;
+  }
+
+  /** When this session identity was created (ms since epoch). */
+  get createdAt(): number {
+    return this.#s().createdAt;
+  }
+
+  /** When the session ends, whichever of the idle and absolute deadlines comes first (ms). */
+  get expiresAt(): number | undefined {
+    const s = this.#s();
+    if (s.idleExpiresAt === undefined) return s.expiresAt;
+    if (s.expiresAt === undefined) return s.idleExpiresAt;
+    return Math.min(s.idleExpiresAt, s.expiresAt);
+  }
+
+  toJSON(): Partial<T> {
+    return this.data();
+  }
+}
