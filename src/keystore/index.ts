@@ -1,2 +1,564 @@
-// Placeholder until this module lands; see the open issue for its scope.
-export {};
+// `SessionKeystore`: the session-keystore API, with secrets that live in memory, survive a reload in
+// current Chromium, and leave behind only two shares that are useless apart (see ./shares.ts).
+import { expectedRange, expectedType } from '../core/errors.js';
+import { KeystoreNameInUseError } from './errors.js';
+import {
+  callStack,
+  clearTimer,
+  isCryptoKey,
+  isDate,
+  microtask,
+  now,
+  parse,
+  setTimer,
+  stringify,
+  timeOf,
+} from './intrinsics.js';
+import {
+  decodeKeyShare,
+  encodeKeyShare,
+  newWrappingKey,
+  openShare,
+  type RestoreFailureReason,
+  sealShare,
+} from './shares.js';
+import { NAMESPACE, readEntry, writeEntry } from './window-name.js';
+
+export { KeystoreNameInUseError } from './errors.js';
+export type { RestoreFailureReason } from './shares.js';
+
+/** What a store can hold: strings (which survive reloads) and non-extractable `CryptoKey`s (memory only). */
+export type KeystoreValue = string | CryptoKey;
+
+/** Payload of the key events: the name of the key concerned, never its value. */
+export interface KeyEvent<Keys extends string> {
+  name: Keys;
+}
+
+/** Payload of `restore-failed`: why the shares left by the previous page were refused. */
+export interface RestoreFailedEvent {
+  reason: RestoreFailureReason;
+}
+
+/** Events and their payloads. */
+export interface EventMap<Keys extends string> {
+  created: KeyEvent<Keys>;
+  read: KeyEvent<Keys>;
+  updated: KeyEvent<Keys>;
+  deleted: KeyEvent<Keys>;
+  expired: KeyEvent<Keys>;
+  'restore-failed': RestoreFailedEvent;
+}
+
+/** Names of the events a store emits. */
+export type EventTypes = keyof EventMap<string>;
+
+/** A listener for event `T`. */
+export type Callback<Keys extends string, T extends EventTypes> = (payload: EventMap<Keys>[T]) => void;
+
+/** Options of {@link SessionKeystore}; all optional. */
+export interface ConstructorOptions<Keys extends string> {
+  /** Distinct name per store in a page (default `'default'`). Not secret: it names the shares. */
+  name?: string;
+  /** Called on every successful `get`, with the caller's stack, to audit who reads keys. */
+  onAccess?: (keyName: Keys, callStack?: string) => void;
+  /** Called when a key is created or its value changes, with the caller's stack. */
+  onChanged?: (keyName: Keys, callStack?: string) => void;
+  /** Called when a key expires. */
+  onExpired?: (keyName: Keys) => void;
+  /** Called (after the constructor returns) when the previous page's shares were refused. */
+  onRestoreFailed?: (reason: RestoreFailureReason) => void;
+  /** Oldest restore accepted, in ms between `pagehide` and the new page's construction (default 10 000). */
+  maxRestoreAge?: number;
+  /** Set to false to keep the store memory-only: nothing is written to `window.name` or `sessionStorage`. */
+  reloadSurvival?: boolean;
+}
+
+interface Entry<V> {
+  value: V;
+  expiresAt: number | undefined;
+  timer: unknown;
+}
+
+// setTimeout clamps longer delays to 1 ms: longer expiries are reached in chunks of at most this.
+const MAX_DELAY = 0x7fffffff;
+const DEFAULT_MAX_RESTORE_AGE = 10_000;
+
+// Names in use in this page, shared by every copy of this module loaded in the same realm.
+const REGISTRY = Symbol.for('sealed-session/keystore#names');
+const shared = globalThis as Record<symbol, unknown>;
+if (!(shared[REGISTRY] instanceof Set)) shared[REGISTRY] = new Set<string>();
+const names = shared[REGISTRY] as Set<string>;
+
+type AnyListener = (payload: unknown) => void;
+
+function isFn(v: unknown): boolean {
+  return v === undefined || typeof v === 'function';
+}
+
+function call(fn: ((...args: never[]) => void) | undefined, ...args: unknown[]): void {
+  if (!fn) return;
+  try {
+    (fn as (...a: unknown[]) => void)(...args);
+  } catch (err) {
+    // A throwing listener must not leave the store half-updated; report it asynchronously.
+    microtask(() => {
+      throw err;
+    });
+  }
+}
+
+/** The browser window when we are in a top-level document that may use `window.name`, else undefined. */
+function topWindow(): Window | undefined {
+  if (typeof window !== 'object' || window === null || typeof document !== 'object') return undefined;
+  try {
+    // Framed pages must not write into a `window.name` the embedder can later read.
+    return window.top === window.self ? window : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * In-memory key store for the browser (and Node), API-compatible with `session-keystore`, that
+ * survives a page reload without ever leaving a usable secret behind: a random wrapping key goes
+ * to `window.name` when the store is built and when values change, and the AES-GCM-sealed values
+ * go to `sessionStorage` only at a trusted `pagehide`. The next page reads both once, erases them,
+ * and refuses them (event `restore-failed`) if they are stale or were tampered with.
+ *
+ * `CryptoKey` values stay in memory and do not survive a reload; strings do.
+ *
+ * @example
+ * ```ts
+ * import { SessionKeystore } from 'sealed-session/keystore';
+ *
+ * const store = new SessionKeystore<'token' | 'refresh'>({ name: 'auth' });
+ * store.on('restore-failed', ({ reason }) => console.warn('session not restored:', reason));
+ * store.set('token', 'eyJ...', Date.now() + 15 * 60_000);
+ * store.get('token'); // 'eyJ...', or null once expired
+ * // store.get('other'); // does not compile
+ * ```
+ */
+export class SessionKeystore<Keys extends string = string, Value extends KeystoreValue = string> {
+  /** The store's name, as given (default `'default'`). */
+  readonly name: string;
+  readonly #ns: string;
+  readonly #opts: ConstructorOptions<Keys>;
+  readonly #maxAge: number;
+  readonly #win: Window | undefined;
+  #key: Uint8Array | undefined;
+  #entries: Record<string, Entry<Value>> = Object.create(null) as Record<string, Entry<Value>>;
+  #listeners: Record<string, AnyListener[]> = Object.create(null) as Record<string, AnyListener[]>;
+  #nameSeen: string | undefined;
+  #disposed = false;
+  readonly #onPageHide: (e: Event) => void;
+  readonly #onPageShow: (e: Event) => void;
+
+  constructor(options: ConstructorOptions<Keys> = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw expectedType('SessionKeystore options', 'an object', options);
+    }
+    const name = options.name ?? 'default';
+    if (typeof name !== 'string' || name === '') {
+      throw expectedType('options.name', 'a non-empty string', name);
+    }
+    for (const cb of ['onAccess', 'onChanged', 'onExpired', 'onRestoreFailed'] as const) {
+      if (!isFn(options[cb])) throw expectedType(`options.${cb}`, 'a function', options[cb]);
+    }
+    const maxAge = options.maxRestoreAge ?? DEFAULT_MAX_RESTORE_AGE;
+    if (typeof maxAge !== 'number' || !(maxAge > 0 && maxAge <= 600_000)) {
+      throw expectedRange('options.maxRestoreAge', 'a number of ms in (0, 600000]', maxAge);
+    }
+    const survive = options.reloadSurvival ?? true;
+    if (typeof survive !== 'boolean') throw expectedType('options.reloadSurvival', 'a boolean', survive);
+    if (names.has(name)) throw new KeystoreNameInUseError(name);
+    names.add(name);
+
+    this.name = name;
+    this.#ns = NAMESPACE + name;
+    this.#opts = { ...options };
+    this.#maxAge = maxAge;
+    this.#onPageHide = (e: Event) => {
+      // A script can dispatch a synthetic pagehide; only the browser's own may persist.
+      if (e.isTrusted) this.#seal();
+    };
+    this.#onPageShow = (e: Event) => {
+      // Back from the back/forward cache: memory is intact, so the sealed share must go.
+      if (e.isTrusted && (e as PageTransitionEvent).persisted) this.#removeSealed();
+    };
+    this.#win = survive ? topWindow() : undefined;
+    if (this.#win) {
+      this.#key = newWrappingKey();
+      this.#restore(this.#win);
+      this.#win.addEventListener('pagehide', this.#onPageHide);
+      this.#win.addEventListener('pageshow', this.#onPageShow);
+    }
+  }
+
+  // Events --
+
+  /**
+   * Subscribes to an event; returns the unsubscribe function.
+   *
+   * @example
+   * ```ts
+   * const off = store.on('expired', ({ name }) => console.info(name, 'expired'));
+   * off();
+   * ```
+   */
+  on<T extends EventTypes>(event: T, callback: Callback<Keys, T>): () => void {
+    if (typeof callback !== 'function') throw expectedType('callback', 'a function', callback);
+    const list = this.#listeners[event] ?? [];
+    list.push(callback as AnyListener);
+    this.#listeners[event] = list;
+    return () => this.off(event, callback);
+  }
+
+  /**
+   * Unsubscribes a listener added with {@link SessionKeystore.on}.
+   *
+   * @example
+   * ```ts
+   * const onRead = ({ name }: { name: string }) => console.debug('read', name);
+   * store.on('read', onRead);
+   * store.off('read', onRead);
+   * ```
+   */
+  off<T extends EventTypes>(event: T, callback: Callback<Keys, T>): void {
+    const list = this.#listeners[event];
+    if (!list) return;
+    const i = list.indexOf(callback as AnyListener);
+    if (i >= 0) list.splice(i, 1);
+  }
+
+  #emit<T extends EventTypes>(event: T, payload: EventMap<Keys>[T]): void {
+    const list = this.#listeners[event];
+    if (!list) return;
+    for (const cb of list.slice()) call(cb, payload);
+  }
+
+  // API --
+
+  /**
+   * Stores a value, optionally until `expiresAt` (a `Date` or a ms timestamp). Emits `created` or
+   * `updated` (nothing if the value is unchanged), or `expired` at once if `expiresAt` is past.
+   *
+   * @example
+   * ```ts
+   * store.set('token', 'eyJ...');
+   * store.set('token', 'eyJ...', new Date(Date.now() + 3_600_000));
+   * const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt']);
+   * keys.set('aes', key); // a SessionKeystore<'aes', CryptoKey>: memory only
+   * ```
+   */
+  set(key: Keys, value: Value, expiresAt?: Date | number): void {
+    this.#alive();
+    checkKey(key);
+    if (typeof value !== 'string') {
+      if (!isCryptoKey(value)) throw expectedType('value', 'a string or a CryptoKey', value);
+      // An extractable key could be exported by any script that gets hold of it.
+      if (value.extractable) {
+        throw new TypeError('value: expected a non-extractable CryptoKey, got an extractable CryptoKey');
+      }
+    }
+    let exp: number | undefined;
+    if (expiresAt !== undefined) {
+      exp = isDate(expiresAt) ? timeOf(expiresAt) : expiresAt;
+      if (typeof exp !== 'number' || !Number.isFinite(exp)) {
+        throw expectedType('expiresAt', 'a valid Date or a finite ms timestamp', expiresAt);
+      }
+    }
+    const old = this.#entries[key];
+    if (old) clearTimer(old.timer);
+    const entry: Entry<Value> = { value, expiresAt: exp, timer: undefined };
+    this.#entries[key] = entry;
+    this.#touchKeyShare();
+    if (exp !== undefined && exp <= now()) {
+      this.#expire(key);
+      return;
+    }
+    this.#schedule(key, entry);
+    if (old && old.value === value) return;
+    this.#emit(old ? 'updated' : 'created', { name: key });
+    call(this.#opts.onChanged, key, callStack());
+  }
+
+  /**
+   * Returns the value, or `null` if absent or expired (an expired key is deleted and `expired`
+   * is emitted). Emits `read` and calls `onAccess` on success.
+   *
+   * @example
+   * ```ts
+   * const token = store.get('token');
+   * if (token === null) redirectToLogin();
+   * ```
+   */
+  get(key: Keys): Value | null {
+    const e = this.#live(key);
+    if (!e) return null;
+    this.#emit('read', { name: key });
+    call(this.#opts.onAccess, key, callStack());
+    return e.value;
+  }
+
+  /**
+   * Whether a live (unexpired) value is stored, without reading it: no `read` event.
+   *
+   * @example
+   * ```ts
+   * if (!store.has('token')) await login();
+   * ```
+   */
+  has(key: Keys): boolean {
+    return this.#live(key) !== undefined;
+  }
+
+  /**
+   * The expiry of a live key in ms since the epoch, `undefined` if it has none, `null` if absent.
+   *
+   * @example
+   * ```ts
+   * const exp = store.expiresAt('token'); // e.g. 1767225600000
+   * ```
+   */
+  expiresAt(key: Keys): number | undefined | null {
+    const e = this.#live(key);
+    return e ? e.expiresAt : null;
+  }
+
+  /**
+   * Removes a key; emits `deleted` if it was present.
+   *
+   * @example
+   * ```ts
+   * store.delete('token');
+   * ```
+   */
+  delete(key: Keys): void {
+    checkKey(key);
+    const e = this.#entries[key];
+    if (!e) return;
+    clearTimer(e.timer);
+    delete this.#entries[key];
+    this.#touchKeyShare();
+    this.#emit('deleted', { name: key });
+  }
+
+  /**
+   * Removes every key (one `deleted` event each).
+   *
+   * @example
+   * ```ts
+   * store.clear(); // at logout
+   * ```
+   */
+  clear(): void {
+    for (const k in this.#entries) this.delete(k as Keys);
+  }
+
+  /**
+   * Seals the current values into `sessionStorage` now, as the trusted `pagehide` does. Useful just
+   * before a navigation the browser will not announce; the share is refused if the next page
+   * starts more than `maxRestoreAge` ms later. Returns false (and writes nothing) when the store
+   * is memory-only: in Node, in a frame, or with `reloadSurvival: false`.
+   *
+   * @example
+   * ```ts
+   * store.persist();
+   * location.reload();
+   * ```
+   */
+  persist(): boolean {
+    this.#alive();
+    return this.#seal();
+  }
+
+  /**
+   * Stops the store: forgets every value and timer (no events), removes both shares and frees the
+   * name for a new store.
+   *
+   * @example
+   * ```ts
+   * store.dispose();
+   * const again = new SessionKeystore({ name: store.name });
+   * ```
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const k in this.#entries) clearTimer(this.#entries[k]!.timer);
+    this.#entries = Object.create(null) as Record<string, Entry<Value>>;
+    this.#listeners = Object.create(null) as Record<string, AnyListener[]>;
+    const w = this.#win;
+    if (w) {
+      w.removeEventListener('pagehide', this.#onPageHide);
+      w.removeEventListener('pageshow', this.#onPageShow);
+      this.#removeSealed();
+      try {
+        writeEntry(w, this.#ns, undefined);
+      } catch {}
+      this.#key?.fill(0);
+      this.#key = undefined;
+    }
+    names.delete(this.name);
+  }
+
+  // Internals --
+
+  #alive(): void {
+    if (this.#disposed)
+      throw new TypeError(`SessionKeystore ${JSON.stringify(this.name)}: used after dispose()`);
+  }
+
+  #live(key: Keys): Entry<Value> | undefined {
+    checkKey(key);
+    const e = this.#entries[key];
+    if (!e) return undefined;
+    if (e.expiresAt !== undefined && e.expiresAt <= now()) {
+      this.#expire(key);
+      return undefined;
+    }
+    return e;
+  }
+
+  #schedule(key: string, entry: Entry<Value>): void {
+    if (entry.expiresAt === undefined) return;
+    const left = entry.expiresAt - now();
+    if (left <= 0) {
+      this.#expire(key);
+      return;
+    }
+    entry.timer = setTimer(
+      () => {
+        // Re-check against our clock: a chunk of a long expiry, or a timer that fired early.
+        if (this.#entries[key] === entry) this.#schedule(key, entry);
+      },
+      left > MAX_DELAY ? MAX_DELAY : left,
+    );
+  }
+
+  #expire(key: string): void {
+    const e = this.#entries[key];
+    if (!e) return;
+    clearTimer(e.timer);
+    delete this.#entries[key];
+    this.#touchKeyShare();
+    this.#emit('expired', { name: key as Keys });
+    call(this.#opts.onExpired, key);
+  }
+
+  /** (Re)writes our key share into `window.name` if it is missing: done on every change, never at unload. */
+  #touchKeyShare(): void {
+    const w = this.#win;
+    if (!w || !this.#key) return;
+    try {
+      if (w.name === this.#nameSeen) return;
+      writeEntry(w, this.#ns, encodeKeyShare(this.#key));
+      this.#nameSeen = w.name;
+    } catch {}
+  }
+
+  #context(w: Window): { origin: string; store: string } {
+    return { origin: w.location.origin, store: this.name };
+  }
+
+  #seal(): boolean {
+    const w = this.#win;
+    if (!w || !this.#key || this.#disposed) return false;
+    const list: [string, string, number | null][] = [];
+    const t = now();
+    for (const k in this.#entries) {
+      const e = this.#entries[k]!;
+      if (typeof e.value !== 'string') continue; // CryptoKeys stay in memory
+      if (e.expiresAt !== undefined && e.expiresAt <= t) continue;
+      list.push([k, e.value, e.expiresAt ?? null]);
+    }
+    try {
+      if (list.length === 0) {
+        w.sessionStorage.removeItem(this.#ns);
+        return false;
+      }
+      w.sessionStorage.setItem(this.#ns, sealShare(this.#key, stringify(list), this.#context(w), t));
+      return true;
+    } catch {
+      return false; // storage disabled or full: the values stay memory-only
+    }
+  }
+
+  #removeSealed(): void {
+    try {
+      this.#win?.sessionStorage.removeItem(this.#ns);
+    } catch {}
+  }
+
+  #fail(reason: RestoreFailureReason): void {
+    // Deferred so that listeners added right after `new` hear about it.
+    microtask(() => {
+      this.#emit('restore-failed', { reason });
+      call(this.#opts.onRestoreFailed, reason);
+    });
+  }
+
+  #restore(w: Window): void {
+    const reason = this.#tryRestore(w);
+    if (reason) this.#fail(reason);
+  }
+
+  /** One-shot restore: both shares are consumed before anything is checked. */
+  #tryRestore(w: Window): RestoreFailureReason | undefined {
+    let sealed: string | null = null;
+    try {
+      sealed = w.sessionStorage.getItem(this.#ns);
+      if (sealed !== null) w.sessionStorage.removeItem(this.#ns);
+    } catch {}
+    let previous: unknown;
+    try {
+      previous = readEntry(w, this.#ns);
+    } catch {}
+    this.#touchKeyShare(); // replaces the previous key share with this page life's key
+    if (sealed === null) return undefined;
+    const oldKey = decodeKeyShare(previous);
+    if (!oldKey) return 'missing-share';
+    const r = openShare(oldKey, sealed, this.#context(w), now(), this.#maxAge);
+    oldKey.fill(0);
+    if (!r.ok) return r.reason;
+    let list: unknown;
+    try {
+      list = parse(r.json);
+    } catch {}
+    if (!Array.isArray(list)) return 'malformed';
+    const t = now();
+    const expired: string[] = [];
+    for (const item of list) {
+      if (!Array.isArray(item) || item.length !== 3) return 'malformed';
+      const [k, v, exp] = item as unknown[];
+      if (typeof k !== 'string' || typeof v !== 'string' || !(exp === null || Number.isFinite(exp))) {
+        return 'malformed';
+      }
+    }
+    for (const [k, v, exp] of list as [string, Value, number | null][]) {
+      if (exp !== null && exp <= t) {
+        expired.push(k);
+        continue;
+      }
+      const entry: Entry<Value> = { value: v, expiresAt: exp ?? undefined, timer: undefined };
+      this.#entries[k] = entry;
+      this.#schedule(k, entry);
+    }
+    if (expired.length) {
+      microtask(() => {
+        for (const k of expired) {
+          this.#emit('expired', { name: k as Keys });
+          call(this.#opts.onExpired, k);
+        }
+      });
+    }
+    return undefined;
+  }
+}
+
+function checkKey(key: unknown): void {
+  if (typeof key !== 'string') throw expectedType('key name', 'a string', key);
+}
+
+export default SessionKeystore;

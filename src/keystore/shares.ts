@@ -1,0 +1,121 @@
+// The two shares a store leaves behind across a reload, and nothing else:
+//
+//   window.name  {"sealed-session/keystore:<store>": "k1.<base64url 32-byte key>"}  (written when the
+//                store is built and whenever a value changes; never at unload: Chromium drops those)
+//   sessionStorage["sealed-session/keystore:<store>"] = base64url(
+//                version(1) | persistTime(8, ms, big-endian) | nonce(12) | AES-256-GCM(padded state))
+//                (written only at a trusted `pagehide`)
+//
+// The additional data binds the format version, the page origin, the store name and the persist
+// time, so a share moved to another origin or store, replayed later, or edited in any bit fails to
+// open. The plaintext is JSON padded with spaces to a power-of-two bucket so that the share length
+// does not reveal the exact length of the secrets. Pure functions: time and origin are parameters.
+import { gcm } from '@noble/ciphers/aes.js';
+import { b64url, fromB64url, fromUtf8, randomBytes, stringify, utf8 } from './intrinsics.js';
+
+/** Format version of both shares. */
+export const SHARE_VERSION = 1;
+const KEY_PREFIX = 'k1.';
+const KEY_BYTES = 32;
+const NONCE_BYTES = 12;
+const HEADER_BYTES = 1 + 8;
+const TAG_BYTES = 16;
+const MIN_BUCKET = 256;
+
+/** Why a restore was refused; safe to log (never contains share content). */
+export type RestoreFailureReason = 'missing-share' | 'malformed' | 'version' | 'stale' | 'tampered';
+
+/** What a ciphertext share is bound to besides its key. */
+export interface ShareContext {
+  origin: string;
+  store: string;
+}
+
+/** A fresh random wrapping key for one page life of one store. */
+export const newWrappingKey = (): Uint8Array => randomBytes(KEY_BYTES);
+
+/** The `window.name` share: the wrapping key, versioned. Never holds a stored value. */
+export const encodeKeyShare = (key: Uint8Array): string => KEY_PREFIX + b64url(key);
+
+/** Parses a `window.name` share; `null` if absent or malformed. */
+export function decodeKeyShare(share: unknown): Uint8Array | null {
+  if (typeof share !== 'string' || !share.startsWith(KEY_PREFIX)) return null;
+  const key = fromB64url(share.slice(KEY_PREFIX.length));
+  return key && key.length === KEY_BYTES ? key : null;
+}
+
+/** Smallest bucket (a power of two, at least 256 bytes) that holds `n` bytes. */
+export function bucket(n: number): number {
+  let b = MIN_BUCKET;
+  while (b < n) b *= 2;
+  return b;
+}
+
+function aad(ctx: ShareContext, time: number): Uint8Array {
+  return utf8(stringify(['sealed-session/keystore', SHARE_VERSION, ctx.origin, ctx.store, time]));
+}
+
+/** Seals a JSON text (which must end where JSON ends: trailing spaces are padding). */
+export function sealShare(key: Uint8Array, json: string, ctx: ShareContext, time: number): string {
+  const body = utf8(json);
+  const padded = new Uint8Array(bucket(body.length)).fill(0x20);
+  padded.set(body);
+  const nonce = randomBytes(NONCE_BYTES);
+  const ct = gcm(key, nonce, aad(ctx, time)).encrypt(padded);
+  padded.fill(0);
+  const out = new Uint8Array(HEADER_BYTES + NONCE_BYTES + ct.length);
+  out[0] = SHARE_VERSION;
+  const hi = Math.floor(time / 0x100000000);
+  const lo = time >>> 0;
+  for (let i = 0; i < 4; i++) {
+    out[1 + i] = (hi >>> (24 - 8 * i)) & 0xff;
+    out[5 + i] = (lo >>> (24 - 8 * i)) & 0xff;
+  }
+  out.set(nonce, HEADER_BYTES);
+  out.set(ct, HEADER_BYTES + NONCE_BYTES);
+  return b64url(out);
+}
+
+/** Result of opening a ciphertext share. */
+export type OpenResult = { ok: true; json: string } | { ok: false; reason: RestoreFailureReason };
+
+/**
+ * Opens a ciphertext share. Refuses a share persisted more than `maxAge` ms before `now` (or more
+ * than 2 s in the future: a clock that went backwards), before even trying to decrypt it.
+ */
+export function openShare(
+  key: Uint8Array,
+  share: string,
+  ctx: ShareContext,
+  now: number,
+  maxAge: number,
+): OpenResult {
+  const raw = fromB64url(share);
+  if (!raw || raw.length < HEADER_BYTES + NONCE_BYTES + TAG_BYTES + MIN_BUCKET) {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (raw[0] !== SHARE_VERSION) return { ok: false, reason: 'version' };
+  let hi = 0;
+  let lo = 0;
+  for (let i = 0; i < 4; i++) {
+    hi = hi * 256 + raw[1 + i]!;
+    lo = lo * 256 + raw[5 + i]!;
+  }
+  const time = hi * 0x100000000 + lo;
+  if (!(now - time <= maxAge && time - now <= 2000)) return { ok: false, reason: 'stale' };
+  const nonce = raw.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES);
+  let pt: Uint8Array;
+  try {
+    // GCM's tag check (noble) is constant-time; any edited bit lands here.
+    pt = gcm(key, nonce, aad(ctx, time)).decrypt(raw.subarray(HEADER_BYTES + NONCE_BYTES));
+  } catch {
+    return { ok: false, reason: 'tampered' };
+  }
+  try {
+    return { ok: true, json: fromUtf8(pt) };
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  } finally {
+    pt.fill(0);
+  }
+}
