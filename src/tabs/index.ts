@@ -1,2 +1,388 @@
-// Placeholder until this module lands; see the open issue for its scope.
-export {};
+// `TabSession`: hands the session of one tab to a new tab of the same origin over BroadcastChannel,
+// memory to memory. Nothing secret is ever written to localStorage or sessionStorage by this module
+// (only the non-secret epoch numbers go to sessionStorage, so that they survive a reload).
+import { expectedRange, expectedType } from '../core/errors.js';
+import { type Message, parseMessage, parseValue, sameId, type Wire, wire } from './messages.js';
+
+// Captured at module load: a later script replacing them cannot shift our clock or timers.
+const g = globalThis;
+const reflectApply = Reflect.apply;
+const dateNow = Date.now;
+const setT = g.setTimeout;
+const clearT = g.clearTimeout;
+const cryptoObj = g.crypto;
+const getRandom = cryptoObj.getRandomValues;
+const Channel: typeof BroadcastChannel | undefined = g.BroadcastChannel;
+const now = (): number => reflectApply(dateNow, Date, []) as number;
+
+/** A value that can travel between tabs: a string, or a non-extractable `CryptoKey` (structured clone). */
+export type HandoverValue = string | CryptoKey;
+
+/**
+ * Where a tab keeps its session: a `SessionKeystore` fits as is. `has` and `expiresAt` are used
+ * when present (so that checking for a session does not count as a read, and expiries travel).
+ */
+export interface HandoverStore<F extends string> {
+  get(name: F): HandoverValue | null;
+  set(name: F, value: HandoverValue, expiresAt?: number): void;
+  delete(name: F): void;
+  has?(name: F): boolean;
+  expiresAt?(name: F): number | undefined | null;
+}
+
+/** Why an incoming message was ignored; safe to log (never contains a value). */
+export type IgnoredReason = 'malformed' | 'unsolicited' | 'stale-epoch' | 'has-session' | 'no-fields';
+
+/** Why this tab's session ended. */
+export type EndReason = 'logout' | 'superseded';
+
+/** Options of {@link TabSession}. */
+export interface TabSessionOptions<F extends string> {
+  /** The store holding this tab's session (e.g. a `SessionKeystore`). */
+  store: HandoverStore<F>;
+  /** The only fields that travel; anything else in the store, or in a message, stays put. */
+  fields: readonly F[];
+  /** Channel name, so that several independent sessions can coexist (default `'default'`). */
+  channel?: string;
+  /** How long `request()` waits for an answer, in ms (default 500). */
+  timeout?: number;
+  /** Answer other tabs' requests (default true). */
+  answer?: boolean;
+  /** Called after a handed-over session was stored in this tab. */
+  onSession?: (epoch: number) => void;
+  /** Called after this tab's session was cleared by a logout elsewhere, or superseded by a newer login. */
+  onEnd?: (reason: EndReason) => void;
+  /** Called for every ignored message, for debug logging. */
+  onIgnored?: (reason: IgnoredReason) => void;
+}
+
+const DEFAULT_TIMEOUT = 500;
+const STATE_PREFIX = 'sealed-session/tabs:';
+
+interface Pending {
+  id: string;
+  timer: unknown;
+  resolve: (ok: boolean) => void;
+  promise: Promise<boolean>;
+}
+
+function randomId(): string {
+  const b = new Uint8Array(16);
+  reflectApply(getRandom, cryptoObj, [b]);
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
+  return s;
+}
+
+function sessionStorageOrNull(): Storage | null {
+  try {
+    return typeof sessionStorage === 'object' ? sessionStorage : null;
+  } catch {
+    return null; // sandboxed frame or storage disabled
+  }
+}
+
+/**
+ * Shares one session between the tabs of an origin, in memory only: a new tab asks with a random
+ * request id and stores the first answer to that id; a tab that already has a session never
+ * replaces it; answers and pushes nobody asked for are ignored; each login gets an increasing
+ * epoch, and an older epoch never overwrites a newer one; a logout reaches every tab. Only the
+ * named `fields` travel. Non-extractable `CryptoKey`s travel as structured clones.
+ *
+ * Limit: any script of the same origin can post to and listen on a BroadcastChannel, so an
+ * injected script can ask for the session exactly as a new tab does (see docs/tabs.md).
+ *
+ * @example
+ * ```ts
+ * import { SessionKeystore } from 'sealed-session/keystore';
+ * import { TabSession } from 'sealed-session/tabs';
+ *
+ * const store = new SessionKeystore<'token' | 'userKey', string | CryptoKey>({ name: 'auth' });
+ * const tabs = new TabSession({ store, fields: ['token', 'userKey'], onEnd: () => showLogin() });
+ * if (!store.has('token') && !(await tabs.request())) showLogin();
+ * // after a real login in this tab:
+ * store.set('token', token);
+ * tabs.login();
+ * // logout, in every tab:
+ * tabs.logout();
+ * ```
+ */
+export class TabSession<F extends string> {
+  readonly #store: HandoverStore<F>;
+  readonly #fields: readonly F[];
+  readonly #timeout: number;
+  readonly #answer: boolean;
+  readonly #opts: TabSessionOptions<F>;
+  readonly #stateKey: string;
+  readonly #channel: BroadcastChannel;
+  #mine = 0; // epoch of this tab's session, 0 when none
+  #lastIn = 0; // newest login epoch heard of
+  #lastOut = 0; // newest logout epoch heard of
+  #pending: Pending | null = null;
+  #closed = false;
+
+  constructor(options: TabSessionOptions<F>) {
+    if (typeof options !== 'object' || options === null) {
+      throw expectedType('TabSession options', 'an object', options);
+    }
+    const { store, fields } = options;
+    if (typeof store !== 'object' || store === null)
+      throw expectedType('options.store', 'a store object', store);
+    for (const m of ['get', 'set', 'delete'] as const) {
+      if (typeof store[m] !== 'function') throw expectedType(`options.store.${m}`, 'a function', store[m]);
+    }
+    if (!Array.isArray(fields) || fields.length === 0) {
+      throw expectedType('options.fields', 'a non-empty array of field names', fields);
+    }
+    for (const f of fields) {
+      if (typeof f !== 'string' || f === '') throw expectedType('options.fields[]', 'a non-empty string', f);
+    }
+    const channel = options.channel ?? 'default';
+    if (typeof channel !== 'string' || channel === '') {
+      throw expectedType('options.channel', 'a non-empty string', channel);
+    }
+    const timeout = options.timeout ?? DEFAULT_TIMEOUT;
+    if (typeof timeout !== 'number' || !(timeout > 0 && timeout <= 60_000)) {
+      throw expectedRange('options.timeout', 'a number of ms in (0, 60000]', timeout);
+    }
+    for (const cb of ['onSession', 'onEnd', 'onIgnored'] as const) {
+      if (options[cb] !== undefined && typeof options[cb] !== 'function') {
+        throw expectedType(`options.${cb}`, 'a function', options[cb]);
+      }
+    }
+    if (!Channel) throw new TypeError('TabSession: expected a BroadcastChannel implementation, got none');
+    this.#store = store;
+    this.#fields = Object.freeze([...fields]);
+    this.#timeout = timeout;
+    this.#answer = options.answer ?? true;
+    this.#opts = { ...options };
+    this.#stateKey = STATE_PREFIX + channel;
+    this.#loadState();
+    this.#channel = new Channel(STATE_PREFIX + channel);
+    this.#channel.onmessage = (e: MessageEvent) => this.#receive(e.data);
+  }
+
+  /** Epoch of this tab's session (0 when it has none). */
+  get epoch(): number {
+    return this.#mine;
+  }
+
+  /**
+   * Asks the other tabs for their session. Resolves `true` once an answer to this request was
+   * stored, `false` after the timeout, or at once if this tab already has a session (which is
+   * never replaced).
+   *
+   * @example
+   * ```ts
+   * if (!(await tabs.request())) showLogin();
+   * ```
+   */
+  request(): Promise<boolean> {
+    if (this.#closed || this.#hasSession()) return Promise.resolve(false);
+    if (this.#pending) return this.#pending.promise;
+    const id = randomId();
+    let resolve!: (ok: boolean) => void;
+    const promise = new Promise<boolean>((r) => {
+      resolve = r;
+    });
+    const pending: Pending = { id, timer: undefined, resolve, promise };
+    pending.timer = reflectApply(setT, g, [() => this.#settle(pending, false), this.#timeout]);
+    this.#pending = pending;
+    this.#post({ t: 'req', id });
+    return promise;
+  }
+
+  /**
+   * Declares that this tab has just logged in (call it after storing the new session): gives the
+   * session a new, higher epoch and tells the other tabs that older sessions are void.
+   *
+   * @example
+   * ```ts
+   * store.set('token', token);
+   * tabs.login();
+   * ```
+   */
+  login(): number {
+    this.#open();
+    const epoch = Math.max(now(), this.#lastIn + 1, this.#lastOut + 1, this.#mine + 1);
+    this.#mine = epoch;
+    this.#lastIn = epoch;
+    this.#saveState();
+    this.#post({ t: 'in', epoch });
+    return epoch;
+  }
+
+  /**
+   * Logs out every tab: clears the named fields here and in every other tab of this channel whose
+   * session is not newer than this moment; answers still in flight are refused afterwards.
+   *
+   * @example
+   * ```ts
+   * logoutButton.onclick = () => tabs.logout();
+   * ```
+   */
+  logout(): void {
+    this.#open();
+    const epoch = Math.max(now(), this.#mine, this.#lastIn);
+    this.#lastOut = Math.max(this.#lastOut, epoch);
+    this.#clearFields();
+    this.#mine = 0;
+    this.#saveState();
+    if (this.#pending) this.#settle(this.#pending, false);
+    this.#post({ t: 'out', epoch });
+  }
+
+  /**
+   * Stops listening and answering; a pending `request()` resolves `false`.
+   *
+   * @example
+   * ```ts
+   * tabs.close();
+   * ```
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#pending) this.#settle(this.#pending, false);
+    this.#channel.close();
+  }
+
+  // Internals --
+
+  #open(): void {
+    if (this.#closed) throw new TypeError('TabSession: used after close()');
+  }
+
+  #post(m: Message): void {
+    this.#channel.postMessage(wire(m));
+  }
+
+  #ignore(reason: IgnoredReason): void {
+    this.#call(this.#opts.onIgnored, reason);
+  }
+
+  #call<A>(fn: ((a: A) => void) | undefined, a: A): void {
+    if (!fn) return;
+    try {
+      fn(a);
+    } catch (err) {
+      reflectApply(setT, g, [
+        () => {
+          throw err;
+        },
+        0,
+      ]);
+    }
+  }
+
+  #hasSession(): boolean {
+    const s = this.#store;
+    for (const f of this.#fields) {
+      if (typeof s.has === 'function' ? s.has(f) : s.get(f) !== null) return true;
+    }
+    return false;
+  }
+
+  #clearFields(): void {
+    for (const f of this.#fields) this.#store.delete(f);
+  }
+
+  #settle(p: Pending, ok: boolean): void {
+    if (this.#pending !== p) return;
+    this.#pending = null;
+    reflectApply(clearT, g, [p.timer]);
+    p.resolve(ok);
+  }
+
+  #receive(data: unknown): void {
+    if (this.#closed) return;
+    const m = parseMessage(data);
+    let reason: IgnoredReason | undefined;
+    if (!m) reason = 'malformed';
+    else if (m.t === 'req') this.#onRequest(m.id);
+    else if (m.t === 'ans') reason = this.#onAnswer(m.id, m.epoch, m.values);
+    else this.#onEpoch(m.epoch, m.t === 'out');
+    if (reason) this.#ignore(reason);
+  }
+
+  #onRequest(id: string): void {
+    if (!this.#answer || this.#mine === 0 || this.#mine <= this.#lastOut) return;
+    const values: Record<string, Wire> = Object.create(null) as Record<string, Wire>;
+    let any = false;
+    const s = this.#store;
+    for (const f of this.#fields) {
+      const v = s.get(f);
+      if (v === null || v === undefined) continue;
+      const exp = typeof s.expiresAt === 'function' ? s.expiresAt(f) : undefined;
+      values[f] = [v, typeof exp === 'number' ? exp : null];
+      any = true;
+    }
+    if (!any) return;
+    this.#post({ t: 'ans', id, epoch: this.#mine, values: { ...values } });
+  }
+
+  #onAnswer(id: string, epoch: number, values: Record<string, unknown>): IgnoredReason | undefined {
+    const p = this.#pending;
+    // Only an answer to our own, still open, request id counts; everything else is unsolicited.
+    if (!p || !sameId(id, p.id)) return 'unsolicited';
+    if (epoch <= this.#lastOut || epoch < this.#lastIn) return 'stale-epoch';
+    if (this.#hasSession()) {
+      this.#settle(p, false);
+      return 'has-session';
+    }
+    const t = now();
+    const accepted: [F, Wire][] = [];
+    for (const f of this.#fields) {
+      if (!Object.hasOwn(values, f)) continue;
+      const w = parseValue(values[f]);
+      if (!w) return 'malformed';
+      if (w[1] !== null && w[1] <= t) continue;
+      accepted.push([f, w]);
+    }
+    if (accepted.length === 0) return 'no-fields';
+    for (const [f, [v, exp]] of accepted) {
+      if (exp === null) this.#store.set(f, v);
+      else this.#store.set(f, v, exp);
+    }
+    this.#mine = epoch;
+    this.#lastIn = Math.max(this.#lastIn, epoch);
+    this.#saveState();
+    this.#settle(p, true);
+    this.#call(this.#opts.onSession, epoch);
+    return undefined;
+  }
+
+  #onEpoch(epoch: number, logout: boolean): void {
+    if (logout) this.#lastOut = Math.max(this.#lastOut, epoch);
+    else this.#lastIn = Math.max(this.#lastIn, epoch);
+    // A logout voids every session up to its epoch; a login voids strictly older ones.
+    const ends = logout ? this.#mine <= epoch : this.#mine !== 0 && this.#mine < epoch;
+    if (ends && (this.#mine !== 0 || this.#hasSession())) {
+      this.#clearFields();
+      this.#mine = 0;
+      this.#saveState();
+      this.#call(this.#opts.onEnd, logout ? 'logout' : 'superseded');
+    } else {
+      this.#saveState();
+    }
+  }
+
+  #loadState(): void {
+    const ss = sessionStorageOrNull();
+    if (!ss) return;
+    try {
+      const raw = ss.getItem(this.#stateKey);
+      if (!raw) return;
+      const v: unknown = JSON.parse(raw);
+      if (!Array.isArray(v) || v.length !== 3 || !v.every((n) => Number.isSafeInteger(n) && n >= 0)) return;
+      [this.#mine, this.#lastIn, this.#lastOut] = v as [number, number, number];
+    } catch {}
+  }
+
+  #saveState(): void {
+    const ss = sessionStorageOrNull();
+    try {
+      ss?.setItem(this.#stateKey, JSON.stringify([this.#mine, this.#lastIn, this.#lastOut]));
+    } catch {}
+  }
+}
