@@ -1,0 +1,403 @@
+// Key handling for the three signature profiles. Secret material only ever lives in closures (or
+// inside non-extractable WebCrypto keys); what leaves this file are functions and public bytes.
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { p256 } from '@noble/curves/nist.js';
+import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { expectedType } from '../core/errors.js';
+import { buf, bytesToHex, concatBytes, fromHex, randomBytes, toBase64 } from './bytes.js';
+
+/** The key types a party can sign with. */
+export type KeyAlgorithm = 'ed25519' | 'p256' | 'secp256k1';
+
+/** The RFC 9421 `alg` value of each profile (secp256k1 is our own, documented in docs/signed.md). */
+export const RFC_ALG: Readonly<Record<KeyAlgorithm, string>> = Object.freeze({
+  ed25519: 'ed25519',
+  p256: 'ecdsa-p256-sha256',
+  secp256k1: 'bip340-secp256k1-sha256',
+});
+
+const ALG_BY_RFC: ReadonlyMap<string, KeyAlgorithm> = new Map(
+  Object.entries(RFC_ALG).map(([k, v]) => [v, k as KeyAlgorithm]),
+);
+
+/** The profile named by an RFC 9421 `alg` value, or undefined. */
+export function algFromRfc(alg: string): KeyAlgorithm | undefined {
+  return ALG_BY_RFC.get(alg);
+}
+
+/**
+ * A secret key as users pass it: `ed25519:<64 hex>`, `p256:<64 hex>`, a bare 64-hex secp256k1 key
+ * (the crypto-sessions form), 32 raw bytes (secp256k1), or a WebCrypto `CryptoKeyPair` (Ed25519 or
+ * ECDSA P-256, typically non-extractable).
+ */
+export type SecretKeyInput = string | Uint8Array | CryptoKeyPair;
+
+/** A public key: `ed25519:<hex>`, `p256:<hex of the 33-byte compressed point>`, or a bare x-only hex secp256k1 key. */
+export type PublicKeyInput = string | Uint8Array;
+
+export interface PublicKey {
+  readonly alg: KeyAlgorithm;
+  /** Canonical bytes: 32 (ed25519), 33 compressed (p256), 32 x-only (secp256k1). */
+  readonly bytes: Uint8Array;
+  /** Canonical text form, also the RFC 9421 `keyid`. */
+  readonly id: string;
+}
+
+const subtle = (): SubtleCrypto => globalThis.crypto.subtle;
+const b64u = (b: Uint8Array): string => toBase64(b, true);
+
+function publicId(alg: KeyAlgorithm, bytes: Uint8Array): string {
+  return alg === 'secp256k1' ? bytesToHex(bytes) : `${alg}:${bytesToHex(bytes)}`;
+}
+
+function canonicalPublic(alg: KeyAlgorithm, raw: Uint8Array): Uint8Array | null {
+  try {
+    if (alg === 'ed25519') {
+      if (raw.length !== 32) return null;
+      ed25519.Point.fromBytes(raw);
+      return raw;
+    }
+    if (alg === 'p256') {
+      if (raw.length !== 33 && raw.length !== 65) return null;
+      return p256.Point.fromBytes(raw).toBytes(true);
+    }
+    if (raw.length === 33) raw = raw.subarray(1);
+    if (raw.length !== 32) return null;
+    schnorr.utils.lift_x(BigInt(`0x${bytesToHex(raw)}`));
+    return raw;
+  } catch {
+    return null;
+  }
+}
+
+/** Parses a public key; null (never throws) for anything malformed, so it is safe on untrusted input. */
+export function tryParsePublicKey(input: unknown): PublicKey | null {
+  let alg: KeyAlgorithm = 'secp256k1';
+  let raw: Uint8Array | null;
+  if (input instanceof Uint8Array) raw = input;
+  else if (typeof input === 'string' && input.length <= 140) {
+    const colon = input.indexOf(':');
+    let hex = input;
+    if (colon >= 0) {
+      const prefix = input.slice(0, colon);
+      if (prefix !== 'ed25519' && prefix !== 'p256' && prefix !== 'secp256k1') return null;
+      alg = prefix;
+      hex = input.slice(colon + 1);
+    }
+    raw = fromHex(hex);
+  } else return null;
+  if (!raw) return null;
+  const bytes = canonicalPublic(alg, raw);
+  return bytes ? Object.freeze({ alg, bytes, id: publicId(alg, bytes) }) : null;
+}
+
+/** Parses a public key given by the programmer; throws "expected X, got Y" when it is not one. */
+export function parsePublicKey(input: PublicKeyInput, what: string): PublicKey {
+  const key = tryParsePublicKey(input);
+  if (!key)
+    throw expectedType(what, 'a public key (ed25519:<hex>, p256:<hex> or x-only secp256k1 hex)', input);
+  return key;
+}
+
+/** Verifies a signature made by `key` over `data`; resolves false (never rejects) when invalid. */
+export type VerifyFn = (data: Uint8Array, signature: Uint8Array) => Promise<boolean>;
+
+/** Builds a verifier for a public key (WebCrypto for ed25519/p256, noble BIP340 for secp256k1). */
+export async function createVerifier(key: PublicKey): Promise<VerifyFn> {
+  if (key.alg === 'secp256k1') {
+    const x = key.bytes;
+    return async (data, sig) => {
+      try {
+        return sig.length === 64 && schnorr.verify(sig, sha256(data), x);
+      } catch {
+        return false;
+      }
+    };
+  }
+  const params =
+    key.alg === 'ed25519'
+      ? { name: 'Ed25519' }
+      : ({ name: 'ECDSA', namedCurve: 'P-256' } as EcKeyImportParams);
+  const raw = key.alg === 'p256' ? p256.Point.fromBytes(key.bytes).toBytes(false) : key.bytes;
+  const ck = await subtle().importKey('raw', buf(raw), params, false, ['verify']);
+  const algo = key.alg === 'ed25519' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' };
+  const sigLen = 64;
+  return async (data, sig) => {
+    if (sig.length !== sigLen) return false;
+    try {
+      return await subtle().verify(algo, ck, buf(sig), buf(data));
+    } catch {
+      return false;
+    }
+  };
+}
+
+/** Static Diffie-Hellman with our own secret: the peer's ephemeral public key → 32 shared bytes. */
+export type StaticDH = (peerEphemeral: Uint8Array) => Promise<Uint8Array | null>;
+
+/** What a holder of a secret key can do. No member returns or exposes the secret itself. */
+export interface OwnKey {
+  readonly alg: KeyAlgorithm;
+  readonly publicKey: PublicKey;
+  sign(data: Uint8Array): Promise<Uint8Array>;
+  /** Key agreement with our static key, when the secret is available for it (not for a CryptoKeyPair). */
+  readonly dh: { publicKey: Uint8Array; derive: StaticDH } | null;
+}
+
+function allZero(b: Uint8Array): boolean {
+  let acc = 0;
+  for (const x of b) acc |= x;
+  return acc === 0;
+}
+
+async function x25519Static(seed: Uint8Array): Promise<{ publicKey: Uint8Array; derive: StaticDH }> {
+  const mont = ed25519.utils.toMontgomerySecret(seed);
+  const pub = x25519.getPublicKey(mont);
+  const priv = await subtle().importKey(
+    'jwk',
+    { kty: 'OKP', crv: 'X25519', d: b64u(mont), x: b64u(pub) },
+    { name: 'X25519' },
+    false,
+    ['deriveBits'],
+  );
+  mont.fill(0);
+  return {
+    publicKey: pub,
+    derive: async (epk) => {
+      if (epk.length !== 32) return null;
+      try {
+        const pk = await subtle().importKey('raw', buf(epk), { name: 'X25519' }, true, []);
+        const out = new Uint8Array(await subtle().deriveBits({ name: 'X25519', public: pk }, priv, 256));
+        return allZero(out) ? null : out;
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+async function p256Static(jwk: JsonWebKey): Promise<{ publicKey: Uint8Array; derive: StaticDH }> {
+  const priv = await subtle().importKey(
+    'jwk',
+    { ...jwk, key_ops: undefined },
+    { name: 'ECDH', namedCurve: 'P-256' },
+    false,
+    ['deriveBits'],
+  );
+  const pubPoint = concatBytes(Uint8Array.of(4), fromB64u(jwk.x!), fromB64u(jwk.y!));
+  return {
+    publicKey: pubPoint,
+    derive: async (epk) => {
+      if (epk.length !== 65) return null;
+      try {
+        const pk = await subtle().importKey('raw', buf(epk), { name: 'ECDH', namedCurve: 'P-256' }, true, []);
+        return new Uint8Array(await subtle().deriveBits({ name: 'ECDH', public: pk }, priv, 256));
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+function fromB64u(s: string): Uint8Array {
+  const pad = s.replace(/-/g, '+').replace(/_/g, '/');
+  const bin = atob(pad + '='.repeat((4 - (pad.length % 4)) % 4));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function secpStatic(secret: Uint8Array): { publicKey: Uint8Array; derive: StaticDH } {
+  const x = schnorr.getPublicKey(secret);
+  return {
+    // Peers lift our x-only key with an even y; the x coordinate of the shared point is the same
+    // whichever sign the real point has, so the agreement holds for every secret.
+    publicKey: concatBytes(Uint8Array.of(2), x),
+    derive: async (epk) => {
+      if (epk.length !== 33) return null;
+      try {
+        return secp256k1.getSharedSecret(secret, epk).subarray(1);
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+const SECRET_HINT = 'a secret key (ed25519:<64 hex>, p256:<64 hex>, 64-hex secp256k1 or a CryptoKeyPair)';
+
+function isKeyPair(v: unknown): v is CryptoKeyPair {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof CryptoKey !== 'undefined' &&
+    (v as CryptoKeyPair).privateKey instanceof CryptoKey &&
+    (v as CryptoKeyPair).publicKey instanceof CryptoKey
+  );
+}
+
+/**
+ * Turns a secret key into an {@link OwnKey}. Throws a TypeError naming what was expected (never
+ * echoing the input) for anything that is not a key.
+ */
+export async function loadSecretKey(input: SecretKeyInput, what: string): Promise<OwnKey> {
+  if (isKeyPair(input)) return loadKeyPair(input, what);
+  let alg: KeyAlgorithm = 'secp256k1';
+  let secret: Uint8Array | null = null;
+  if (input instanceof Uint8Array) secret = input.length === 32 ? new Uint8Array(input) : null;
+  else if (typeof input === 'string') {
+    const colon = input.indexOf(':');
+    let hex = input;
+    if (colon >= 0) {
+      const prefix = input.slice(0, colon);
+      if (prefix === 'ed25519' || prefix === 'p256' || prefix === 'secp256k1') {
+        alg = prefix;
+        hex = input.slice(colon + 1);
+      } else hex = '';
+    }
+    secret = hex.length === 64 ? fromHex(hex) : null;
+  }
+  if (!secret) throw expectedType(what, SECRET_HINT, input);
+  try {
+    if (alg === 'secp256k1') {
+      const sk = secret;
+      const dh = secpStatic(sk);
+      const publicKey = tryParsePublicKey(dh.publicKey.subarray(1))!;
+      return Object.freeze({
+        alg,
+        publicKey,
+        sign: async (data: Uint8Array) => schnorr.sign(sha256(data), sk, randomBytes(32)),
+        dh: Object.freeze(dh),
+      });
+    }
+    if (alg === 'ed25519') {
+      const pub = ed25519.getPublicKey(secret);
+      const ck = await subtle().importKey(
+        'jwk',
+        { kty: 'OKP', crv: 'Ed25519', d: b64u(secret), x: b64u(pub) },
+        { name: 'Ed25519' },
+        false,
+        ['sign'],
+      );
+      const dh = await x25519Static(secret);
+      secret.fill(0);
+      return Object.freeze({
+        alg,
+        publicKey: tryParsePublicKey(`ed25519:${bytesToHex(pub)}`)!,
+        sign: async (data: Uint8Array) =>
+          new Uint8Array(await subtle().sign({ name: 'Ed25519' }, ck, buf(data))),
+        dh: Object.freeze(dh),
+      });
+    }
+    const point = p256.getPublicKey(secret, false);
+    const jwk: JsonWebKey = {
+      kty: 'EC',
+      crv: 'P-256',
+      d: b64u(secret),
+      x: b64u(point.subarray(1, 33)),
+      y: b64u(point.subarray(33)),
+    };
+    const ck = await subtle().importKey('jwk', jwk, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+    const dh = await p256Static(jwk);
+    jwk.d = '';
+    secret.fill(0);
+    return Object.freeze({
+      alg,
+      publicKey: tryParsePublicKey(`p256:${bytesToHex(p256.Point.fromBytes(point).toBytes(true))}`)!,
+      sign: async (data: Uint8Array) =>
+        new Uint8Array(await subtle().sign({ name: 'ECDSA', hash: 'SHA-256' }, ck, buf(data))),
+      dh: Object.freeze(dh),
+    });
+  } catch (err) {
+    if (err instanceof TypeError) throw err;
+    throw expectedType(what, SECRET_HINT, input);
+  }
+}
+
+async function loadKeyPair(pair: CryptoKeyPair, what: string): Promise<OwnKey> {
+  const a = pair.privateKey.algorithm as EcKeyAlgorithm;
+  let alg: KeyAlgorithm;
+  if (a.name === 'Ed25519') alg = 'ed25519';
+  else if (a.name === 'ECDSA' && a.namedCurve === 'P-256') alg = 'p256';
+  else throw expectedType(what, 'an Ed25519 or ECDSA P-256 CryptoKeyPair', pair);
+  const raw = new Uint8Array(await subtle().exportKey('raw', pair.publicKey));
+  // tryParsePublicKey canonicalizes an uncompressed P-256 point to its compressed form.
+  const pk = tryParsePublicKey(`${alg}:${bytesToHex(raw)}`);
+  if (!pk) throw expectedType(what, 'a usable CryptoKeyPair', pair);
+  const priv = pair.privateKey;
+  const algo = alg === 'ed25519' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' };
+  return Object.freeze({
+    alg,
+    publicKey: pk,
+    sign: async (data: Uint8Array) => new Uint8Array(await subtle().sign(algo, priv, buf(data))),
+    dh: null,
+  });
+}
+
+/** One-shot ephemeral key agreement toward a peer's static DH public key. */
+export interface Ephemeral {
+  readonly publicKey: Uint8Array;
+  derive(): Promise<Uint8Array>;
+}
+
+/** The static DH public key that peers use to reach the holder of `key`. */
+export function dhPublicOf(key: PublicKey): Uint8Array {
+  if (key.alg === 'secp256k1') return concatBytes(Uint8Array.of(2), key.bytes);
+  if (key.alg === 'ed25519') return ed25519.utils.toMontgomery(key.bytes);
+  return p256.Point.fromBytes(key.bytes).toBytes(false);
+}
+
+/**
+ * A fresh ephemeral key pair on the curve of `peer`, agreed with the peer's static DH key. The
+ * ephemeral secret is a non-extractable WebCrypto key (X25519, P-256) or closure bytes (secp256k1).
+ */
+export async function createEphemeral(peer: PublicKey): Promise<Ephemeral> {
+  const peerDh = dhPublicOf(peer);
+  if (peer.alg === 'secp256k1') {
+    const e = secp256k1.utils.randomSecretKey();
+    const publicKey = secp256k1.getPublicKey(e, true);
+    const shared = secp256k1.getSharedSecret(e, peerDh).slice(1);
+    e.fill(0);
+    return { publicKey, derive: async () => shared };
+  }
+  const params = peer.alg === 'ed25519' ? { name: 'X25519' } : { name: 'ECDH', namedCurve: 'P-256' };
+  const pair = (await subtle().generateKey(params, false, ['deriveBits'])) as CryptoKeyPair;
+  const publicKey = new Uint8Array(await subtle().exportKey('raw', pair.publicKey));
+  const peerKey = await subtle().importKey('raw', buf(peerDh), params, true, []);
+  let shared: Promise<Uint8Array> | null = null;
+  return {
+    publicKey,
+    derive: () => {
+      shared ??= subtle()
+        .deriveBits({ name: params.name, public: peerKey }, pair.privateKey, 256)
+        .then((b) => {
+          const out = new Uint8Array(b);
+          if (allZero(out)) throw new TypeError('key agreement produced a low-order point');
+          return out;
+        });
+      return shared;
+    },
+  };
+}
+
+/**
+ * Generates a new secret key as text (`ed25519:<hex>`, `p256:<hex>` or bare secp256k1 hex), for
+ * servers and command-line use (for example the `CRYPTO_SESSION_KEY` variable).
+ */
+export function generateSecretKeyText(alg: KeyAlgorithm): string {
+  if (alg === 'secp256k1') return bytesToHex(schnorr.utils.randomSecretKey());
+  if (alg === 'ed25519') return `ed25519:${bytesToHex(ed25519.utils.randomSecretKey())}`;
+  return `p256:${bytesToHex(p256.utils.randomSecretKey())}`;
+}
+
+/**
+ * Synchronous shape check of a secret key, so constructors can throw at once for a programmer
+ * error (WebCrypto import itself is asynchronous).
+ */
+export function checkSecretKeyShape(input: unknown, what: string): void {
+  if (isKeyPair(input)) return;
+  if (input instanceof Uint8Array && input.length === 32) return;
+  if (typeof input === 'string' && /^(?:(?:ed25519|p256|secp256k1):)?[0-9a-fA-F]{64}$/.test(input)) return;
+  throw expectedType(what, SECRET_HINT, input);
+}

@@ -1,0 +1,231 @@
+// RFC 9421 (HTTP Message Signatures) and RFC 9530 (Content-Digest) as this module uses them: one
+// signature base builder shared by the client and the server, and the fixed component lists of the
+// `sealed-session-v1` profile. Every parser here returns null instead of throwing.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { ctEqual, toBase64, utf8ToBytes } from './bytes.js';
+import type { SignedFailureReason } from './errors.js';
+import {
+  type BareItem,
+  type InnerList,
+  type Item,
+  isInnerList,
+  type Params,
+  parseDictionary,
+  serializeInnerList,
+  serializeItem,
+  Token,
+} from './sf.js';
+
+/** RFC 9421 `tag` of this profile; a signature with another tag is not ours and is ignored. */
+export const TAG = 'sealed-session-v1';
+/** Signature label used in `Signature-Input` / `Signature`. */
+export const SIG_LABEL = 'sig';
+/** Header carrying the client's ephemeral key-agreement public key (RFC 8941 byte sequence). */
+export const KEY_HEADER = 'sealed-key';
+/** Content type of an encrypted body on the wire (base64url text, so text body parsers keep it intact). */
+export const WIRE_TYPE = 'application/sealed-session';
+
+const str = (v: string): Item => ({ value: v, params: new Map() });
+
+/** Components every request signature must cover. */
+export const REQUEST_COMPONENTS: readonly Item[] = Object.freeze([
+  str('@method'),
+  str('@target-uri'),
+  str('@authority'),
+  str('content-digest'),
+  str(KEY_HEADER),
+]);
+
+/** Components every response signature must cover: binds status and body to the request (RFC 9421 §2.4). */
+export const RESPONSE_COMPONENTS: readonly Item[] = Object.freeze([
+  str('@status'),
+  str('content-digest'),
+  { value: '@method', params: new Map<string, BareItem>([['req', true]]) },
+  { value: '@target-uri', params: new Map<string, BareItem>([['req', true]]) },
+  {
+    value: 'signature',
+    params: new Map<string, BareItem>([
+      ['req', true],
+      ['key', SIG_LABEL],
+    ]),
+  },
+]);
+
+/** What a component can be read from. */
+export interface MessageView {
+  /** Request only: upper-case method. */
+  readonly method?: string;
+  /** Request only: the absolute target URI. */
+  readonly url?: URL;
+  /** Response only. */
+  readonly status?: number;
+  /** Field value (several lines joined with ", "), or undefined when absent. */
+  header(name: string): string | null | undefined;
+}
+
+/** The value of one covered component, or null when it cannot be derived (→ verification fails). */
+export function componentValue(item: Item, msg: MessageView, req?: MessageView): string | null {
+  if (typeof item.value !== 'string') return null;
+  const name = item.value;
+  const ctx = item.params.has('req') ? req : msg;
+  if (!ctx) return null;
+  for (const k of item.params.keys()) if (k !== 'req' && k !== 'key') return null;
+  if (name.startsWith('@')) {
+    if (item.params.has('key')) return null;
+    if (name === '@status')
+      return item.params.has('req') || msg.status === undefined ? null : String(msg.status);
+    const url = ctx.url;
+    if (!url || ctx.method === undefined) return null;
+    switch (name) {
+      case '@method':
+        return ctx.method;
+      case '@target-uri':
+        return url.href;
+      case '@authority':
+        return url.host;
+      case '@scheme':
+        return url.protocol.slice(0, -1);
+      case '@path':
+        return url.pathname || '/';
+      case '@query':
+        return url.search || '?';
+      case '@request-target':
+        return url.pathname + url.search;
+      default:
+        return null;
+    }
+  }
+  if (name !== name.toLowerCase()) return null;
+  const raw = ctx.header(name);
+  if (raw === undefined || raw === null) return null;
+  const value = raw.trim();
+  const key = item.params.get('key');
+  if (key === undefined) return value;
+  if (typeof key !== 'string') return null;
+  const member = parseDictionary(value)?.get(key);
+  if (!member) return null;
+  return isInnerList(member) ? serializeInnerList(member) : serializeItem(member);
+}
+
+/** The RFC 9421 §2.5 signature base for `list`, or null when a component cannot be derived. */
+export function signatureBase(list: InnerList, msg: MessageView, req?: MessageView): Uint8Array | null {
+  let out = '';
+  const seen = new Set<string>();
+  for (const item of list.items) {
+    const id = serializeItem(item);
+    if (seen.has(id)) return null;
+    seen.add(id);
+    const value = componentValue(item, msg, req);
+    if (value === null || /[\r\n]/.test(value)) return null;
+    out += `${id}: ${value}\n`;
+  }
+  out += `"@signature-params": ${serializeInnerList(list)}`;
+  return utf8ToBytes(out);
+}
+
+/** RFC 9530 `Content-Digest` value (sha-256) of the bytes on the wire. */
+export function contentDigest(body: Uint8Array): string {
+  return `sha-256=:${toBase64(sha256(body))}:`;
+}
+
+/** Whether a `Content-Digest` header holds the sha-256 of `body` (constant-time comparison). */
+export function digestMatches(header: string | null | undefined, body: Uint8Array): boolean {
+  if (!header) return false;
+  const member = parseDictionary(header)?.get('sha-256');
+  if (!member || isInnerList(member) || !(member.value instanceof Uint8Array)) return false;
+  return ctEqual(member.value, sha256(body));
+}
+
+/** A parsed signature of this profile. */
+export interface ParsedSignature {
+  readonly list: InnerList;
+  readonly signature: Uint8Array;
+  readonly created: number;
+  readonly keyid: string;
+  readonly alg: string;
+  readonly nonce: string | undefined;
+  readonly expires: number | undefined;
+}
+
+const NONCE_RE = /^[A-Za-z0-9_-]{16,64}$/;
+
+/**
+ * Reads our signature (label `sig`, tag `sealed-session-v1`) and checks that it covers at least
+ * `required`. Returns a failure reason instead of throwing.
+ */
+export function readSignature(
+  msg: MessageView,
+  required: readonly Item[],
+  needNonce: boolean,
+): ParsedSignature | SignedFailureReason {
+  const inputHeader = msg.header('signature-input');
+  const sigHeader = msg.header('signature');
+  if (!inputHeader && !sigHeader) return 'unsigned';
+  if (!inputHeader || !sigHeader || inputHeader.length > 4096 || sigHeader.length > 4096) return 'malformed';
+  const input = parseDictionary(inputHeader)?.get(SIG_LABEL);
+  const sig = parseDictionary(sigHeader)?.get(SIG_LABEL);
+  if (!input || !sig || !isInnerList(input) || isInnerList(sig) || !(sig.value instanceof Uint8Array))
+    return 'malformed';
+  const p: Params = input.params;
+  const created = p.get('created');
+  const keyid = p.get('keyid');
+  const alg = p.get('alg');
+  const tag = p.get('tag');
+  const nonce = p.get('nonce');
+  const expires = p.get('expires');
+  if (tag !== TAG) return 'components';
+  if (typeof created !== 'number' || !Number.isInteger(created)) return 'malformed';
+  if (typeof keyid !== 'string' || typeof alg !== 'string') return 'malformed';
+  if (nonce !== undefined && (typeof nonce !== 'string' || !NONCE_RE.test(nonce))) return 'malformed';
+  if (needNonce && nonce === undefined) return 'components';
+  if (expires !== undefined && (typeof expires !== 'number' || !Number.isInteger(expires)))
+    return 'malformed';
+  const covered = new Set(input.items.map(serializeItem));
+  for (const r of required) if (!covered.has(serializeItem(r))) return 'components';
+  return {
+    list: input,
+    signature: sig.value,
+    created,
+    keyid,
+    alg,
+    nonce: nonce as string | undefined,
+    expires: expires as number | undefined,
+  };
+}
+
+/** Builds the `Signature-Input` inner list for our profile. */
+export function signatureParams(
+  components: readonly Item[],
+  created: number,
+  keyid: string,
+  alg: string,
+  nonce?: string,
+): InnerList {
+  const params: Params = new Map<string, BareItem>([['created', created]]);
+  if (nonce !== undefined) params.set('nonce', nonce);
+  params.set('keyid', keyid);
+  params.set('alg', alg);
+  params.set('tag', TAG);
+  return { items: components.map((c) => ({ value: c.value, params: new Map(c.params) })), params };
+}
+
+/** Header values for a signature over `list`. */
+export function signatureHeaders(
+  list: InnerList,
+  signature: Uint8Array,
+): { input: string; signature: string } {
+  return {
+    input: `${SIG_LABEL}=${serializeInnerList(list)}`,
+    signature: `${SIG_LABEL}=:${toBase64(signature)}:`,
+  };
+}
+
+/** Whether `created` (seconds) lies within `skew` seconds of `now` (seconds); expires, if set, not passed. */
+export function timely(sig: ParsedSignature, nowSeconds: number, skew: number): boolean {
+  if (sig.created > nowSeconds + skew || sig.created < nowSeconds - skew) return false;
+  if (sig.expires !== undefined && sig.expires < nowSeconds - skew) return false;
+  return true;
+}
+
+/** `Token` re-exported for tests that build RFC 8941 values by hand. */
+export { Token };
