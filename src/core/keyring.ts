@@ -47,15 +47,13 @@ export class Keyring {
     });
     material.set(this, { primary: entries[0]!, byId });
     this.size = entries.length;
+    // Node's inspect, non-enumerable; defined here because isolatedDeclarations forbids computed method names.
+    Object.defineProperty(this, Symbol.for('nodejs.util.inspect.custom'), { value: () => this.toJSON() });
     Object.freeze(this);
   }
 
   toJSON(): string {
     return `Keyring(${this.size} keys)`;
-  }
-
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return this.toJSON();
   }
 }
 

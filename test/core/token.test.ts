@@ -109,3 +109,20 @@ describe('binding and expiry', () => {
     expectInvalid(() => open(t, createKeyring(generateKey()), ctx));
   });
 });
+
+describe('Keyring', () => {
+  it('never shows its keys through JSON, inspection or enumeration', async () => {
+    const { inspect } = await import('node:util');
+    const hex = generateKey('hex');
+    const ring = createKeyring(hex);
+    for (const shown of [
+      JSON.stringify(ring),
+      inspect(ring, { showHidden: true, depth: 5 }),
+      String(Object.keys(ring)),
+    ]) {
+      expect(shown).not.toContain(hex);
+      expect(shown).not.toMatch(/[0-9a-f]{16}/);
+    }
+    expect(inspect(ring)).toBe('Keyring(1 keys)');
+  });
+});
