@@ -1,2 +1,204 @@
-// Placeholder until this module lands; see the open issue for its scope.
-export {};
+// `sealed-session/express`: Express/Connect middleware and a plain `node:http` helper. All session
+// semantics live in the shared SessionEngine; this file only binds it to a node:http request and
+// writes the cookies just before the headers go out, appended to whatever the handler set.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { expectedType } from '../core/errors.js';
+import { useNativeBackend } from '../core/native.js';
+import { SessionEngine, type SessionOptions } from '../session/engine.js';
+import type { Session, SessionData } from '../session/session.js';
+import { onHeaders } from './on-headers.js';
+
+export type { TokenInvalidReason } from '../core/errors.js';
+export { CookieTooLargeError, SealedSessionError } from '../core/errors.js';
+export type { Keyring } from '../core/keyring.js';
+export { createKeyring } from '../core/keyring.js';
+export { generateKey } from '../core/keys.js';
+export type { CookieOptions } from '../session/cookie-options.js';
+export type { DebugLog, SessionOptions } from '../session/engine.js';
+export type { RevocationStore } from '../session/revocation.js';
+export { MemoryRevocationStore } from '../session/revocation.js';
+export type { SessionData } from '../session/session.js';
+export { Session } from '../session/session.js';
+
+declare global {
+  // Typed `req.session` for Express users, as `express-session` does. The data type follows the
+  // `SessionData` interface that users extend with `declare module 'sealed-session'`.
+  namespace Express {
+    interface Request {
+      session: Session<SessionData>;
+    }
+  }
+}
+
+/** `next` of a Connect/Express middleware. */
+export type NextFunction = (err?: unknown) => void;
+
+/**
+ * A Connect/Express middleware. Typed with `node:http` types so that it needs no Express types and
+ * fits `app.use()` of Express 4/5, Connect, and routers built on them.
+ */
+export type SessionMiddleware = (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void;
+
+/** A `node:http` request carrying its session under the configured name (default `session`). */
+export type SessionRequest<T extends object = SessionData> = IncomingMessage & { session: Session<T> };
+
+const OPTION_NAMES: ReadonlySet<string> = new Set([
+  'key',
+  'sessionName',
+  'cookieName',
+  'cookie',
+  'expiry',
+  'absoluteExpiry',
+  'rolling',
+  'maxCookies',
+  'revocation',
+  'debug',
+]);
+
+function checkNames(options: unknown): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw expectedType('options', 'an options object', options);
+  }
+  for (const name of Object.keys(options)) {
+    if (name === 'secret' || name === 'salt') {
+      throw new TypeError(
+        `options.${name}: expected a 32-byte \`key\` (secret + salt is not supported here)`,
+      );
+    }
+    // A misspelt option (`cookiename`) would otherwise silently fall back to a default.
+    if (!OPTION_NAMES.has(name)) {
+      throw new TypeError(
+        `options.${name}: expected one of ${[...OPTION_NAMES].join(', ')}, got an unknown option`,
+      );
+    }
+  }
+}
+
+/**
+ * Express/Connect middleware: `req.session` (or `req[sessionName]`) is a {@link Session} sealed in
+ * an encrypted cookie. Options are validated here, once; a misconfiguration throws now with an
+ * "expected X, got Y" message. Cookies that fail to open (foreign, tampered, expired, sealed for
+ * another session name, unparsable) give an empty session, never an error. The `Set-Cookie` headers
+ * are written just before the response headers and appended to any the handler set.
+ *
+ * Uses libsodium (`sodium-native`) when it is installed, the portable `@noble/ciphers` otherwise;
+ * the tokens are the same either way.
+ *
+ * @example
+ * ```ts
+ * import express from 'express';
+ * import { sealedSession } from 'sealed-session/express';
+ *
+ * const app = express();
+ * app.use(sealedSession({ key: process.env.SESSION_KEY! }));
+ * app.post('/login', (req, res) => {
+ *   req.session.regenerate(); // fresh identity at login
+ *   req.session.set('userId', 42);
+ *   res.sendStatus(204);
+ * });
+ * app.get('/me', (req, res) => res.json({ userId: req.session.get('userId') ?? null }));
+ * app.post('/logout', (req, res) => {
+ *   req.session.delete();
+ *   res.sendStatus(204);
+ * });
+ * ```
+ */
+export function sealedSession<T extends object = SessionData>(options: SessionOptions): SessionMiddleware {
+  checkNames(options);
+  useNativeBackend();
+  const engine = new SessionEngine<T>(options);
+  const name = engine.sessionName;
+  const debug = options.debug;
+  let ready = false;
+  engine.ready.then(
+    () => {
+      ready = true;
+    },
+    () => {},
+  );
+
+  const write = (res: ServerResponse, session: Session<T>): void => {
+    let cookies: string[];
+    try {
+      cookies = engine.commit(session);
+    } catch (err) {
+      // Only a programmer error gets here (data mutated behind set() until it no longer fits).
+      // Failing the response beats a session write the browser never receives.
+      debug?.('sealed-session: could not write the session cookie', {
+        session: name,
+        reason: (err as { code?: string })?.code ?? 'commit-failed',
+      });
+      res.statusCode = 500;
+      res.statusMessage = 'Internal Server Error';
+      return;
+    }
+    if (cookies.length > 0) res.appendHeader('set-cookie', cookies);
+  };
+
+  return function sealedSessionMiddleware(req, res, next) {
+    const target = req as unknown as Record<string, unknown>;
+    // Mounted twice for the same name (e.g. on an app and a sub-router): keep the first.
+    if (target[name] !== undefined) {
+      next();
+      return;
+    }
+    const session = engine.load(req.headers.cookie);
+    target[name] = session;
+    onHeaders(res, (r) => write(r, session));
+    if (ready && !engine.eager) {
+      next();
+      return;
+    }
+    // Key still being derived, or a revocation store to consult before the handler runs.
+    (async () => {
+      await engine.ready;
+      if (engine.eager) await engine.prepare(session);
+    })().then(() => next(), next);
+  };
+}
+
+/**
+ * Sessions for a plain `node:http` server: wraps a request handler, which receives the session as
+ * its third argument (and as `req.session` / `req[sessionName]`). If the handler throws or rejects,
+ * a 500 is sent when nothing was sent yet and the returned promise rejects with that error.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { withSession } from 'sealed-session/express';
+ *
+ * createServer(
+ *   withSession({ key: process.env.SESSION_KEY! }, (req, res, session) => {
+ *     const visits = (session.get('visits') ?? 0) + 1;
+ *     session.set('visits', visits);
+ *     res.end(`visit ${visits}`);
+ *   }),
+ * ).listen(3000);
+ * ```
+ */
+export function withSession<T extends object = SessionData>(
+  options: SessionOptions,
+  handler: (req: SessionRequest<T>, res: ServerResponse, session: Session<T>) => unknown,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const middleware = sealedSession<T>(options);
+  const name = options.sessionName ?? 'session';
+  return (req, res) =>
+    new Promise<void>((resolve, reject) => {
+      const fail = (err: unknown) => {
+        if (!res.headersSent) {
+          res.statusCode = 500;
+          res.end();
+        }
+        reject(err);
+      };
+      middleware(req, res, (err) => {
+        if (err) return fail(err);
+        const session = (req as unknown as Record<string, Session<T>>)[name]!;
+        try {
+          Promise.resolve(handler(req as SessionRequest<T>, res, session)).then(() => resolve(), fail);
+        } catch (e) {
+          fail(e);
+        }
+      });
+    });
+}
