@@ -41,7 +41,7 @@ export interface TabSessionOptions<F extends string> {
   /** The store holding this tab's session (e.g. a `SessionKeystore`). */
   store: HandoverStore<F>;
   /** The only fields that travel; anything else in the store, or in a message, stays put. */
-  fields: readonly F[];
+  fields: readonly NoInfer<F>[];
   /** Channel name, so that several independent sessions can coexist (default `'default'`). */
   channel?: string;
   /** How long `request()` waits for an answer, in ms (default 500). */

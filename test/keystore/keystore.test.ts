@@ -1,0 +1,237 @@
+// SessionKeystore in Node (memory-only there): the session-keystore API semantics, events,
+// expiry with fake timers (including beyond 2^31-1 ms), the captured clock, duplicate names.
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+
+type Mod = typeof import('../../src/keystore/index.js');
+let mod: Mod;
+let n = 0;
+const fresh = () => `node-${++n}-${Math.random().toString(36).slice(2)}`;
+
+beforeEach(async () => {
+  // Fake timers first, then a fresh module instance, so that the intrinsics it captures are the fakes.
+  vi.useFakeTimers({
+    now: new Date('2026-01-01T00:00:00Z'),
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'queueMicrotask'],
+  });
+  vi.resetModules();
+  mod = await import('../../src/keystore/index.js');
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('session-keystore API', () => {
+  test('set / get / delete / clear, with the same names and return values', () => {
+    const store = new mod.SessionKeystore<'foo' | 'bar'>({ name: fresh() });
+    store.set('foo', 'foo');
+    store.set('bar', 'bar');
+    expect(store.get('foo')).toBe('foo');
+    store.delete('foo');
+    expect(store.get('foo')).toBeNull();
+    expect(store.get('bar')).toBe('bar');
+    store.clear();
+    expect(store.get('bar')).toBeNull();
+    expect(mod.default).toBe(mod.SessionKeystore);
+  });
+
+  test('events created/read/updated/deleted/expired carry the key name only; on() returns unsubscribe', () => {
+    const store = new mod.SessionKeystore<'a'>({ name: fresh() });
+    const seen: string[] = [];
+    for (const ev of ['created', 'read', 'updated', 'deleted', 'expired'] as const) {
+      store.on(ev, (p) => seen.push(`${ev}:${JSON.stringify(p)}`));
+    }
+    store.set('a', 'secret-1');
+    store.set('a', 'secret-1'); // unchanged: no event
+    store.set('a', 'secret-2');
+    store.get('a');
+    store.delete('a');
+    store.delete('a'); // absent: no event
+    store.set('a', 'secret-3', Date.now() + 1000);
+    vi.advanceTimersByTime(1000);
+    expect(seen).toEqual([
+      'created:{"name":"a"}',
+      'updated:{"name":"a"}',
+      'read:{"name":"a"}',
+      'deleted:{"name":"a"}',
+      'created:{"name":"a"}',
+      'expired:{"name":"a"}',
+    ]);
+    expect(seen.join()).not.toContain('secret');
+    const cb = vi.fn();
+    const off = store.on('created', cb);
+    off();
+    store.on('created', cb);
+    store.off('created', cb);
+    store.set('a', 'x');
+    expect(cb).not.toHaveBeenCalled();
+  });
+
+  test('constructor callbacks: onAccess/onChanged get the name and a call stack; onExpired the name', () => {
+    const onAccess = vi.fn();
+    const onChanged = vi.fn();
+    const onExpired = vi.fn();
+    const store = new mod.SessionKeystore({ name: fresh(), onAccess, onChanged, onExpired });
+    store.set('foo', 'hunter2-value', new Date(Date.now() + 1000));
+    store.get('foo');
+    vi.advanceTimersByTime(1000);
+    expect(onChanged).toHaveBeenCalledWith('foo', expect.stringContaining('keystore.test.ts'));
+    expect(onAccess).toHaveBeenCalledWith('foo', expect.any(String));
+    expect(onExpired).toHaveBeenCalledWith('foo');
+    expect(store.get('foo')).toBeNull();
+    expect(JSON.stringify([onAccess.mock.calls, onChanged.mock.calls])).not.toContain('hunter2');
+  });
+
+  test('an expiry in the past expires at once, without created', () => {
+    const store = new mod.SessionKeystore({ name: fresh() });
+    const created = vi.fn();
+    const expired = vi.fn();
+    store.on('created', created);
+    store.on('expired', expired);
+    store.set('k', 'v', Date.now() - 1);
+    expect(created).not.toHaveBeenCalled();
+    expect(expired).toHaveBeenCalledWith({ name: 'k' });
+    expect(store.get('k')).toBeNull();
+  });
+
+  test('a throwing listener does not break the store', () => {
+    const store = new mod.SessionKeystore({ name: fresh() });
+    store.on('created', () => {
+      throw new Error('listener bug');
+    });
+    expect(() => store.set('k', 'v')).not.toThrow();
+    expect(store.get('k')).toBe('v');
+    expect(() => vi.runAllTicks()).toThrow('listener bug');
+  });
+
+  test('has() and expiresAt() do not count as reads', () => {
+    const store = new mod.SessionKeystore({ name: fresh() });
+    const read = vi.fn();
+    store.on('read', read);
+    const exp = Date.now() + 5000;
+    store.set('k', 'v', exp);
+    store.set('j', 'w');
+    expect(store.has('k')).toBe(true);
+    expect(store.has('nope')).toBe(false);
+    expect(store.expiresAt('k')).toBe(exp);
+    expect(store.expiresAt('j')).toBeUndefined();
+    expect(store.expiresAt('nope')).toBeNull();
+    expect(read).not.toHaveBeenCalled();
+  });
+
+  test('CryptoKey values: non-extractable accepted, extractable refused', async () => {
+    const store = new mod.SessionKeystore<'aes', CryptoKey>({ name: fresh() });
+    const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt']);
+    store.set('aes', key);
+    expect(store.get('aes')).toBe(key);
+    const ext = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, true, ['encrypt']);
+    expect(() => store.set('aes', ext)).toThrow(/non-extractable CryptoKey/);
+  });
+
+  test('persist() is a no-op (false) outside a browser', () => {
+    expect(new mod.SessionKeystore({ name: fresh() }).persist()).toBe(false);
+  });
+});
+
+describe('misuse throws at once, saying what was expected and never echoing a value', () => {
+  test('bad options and arguments', () => {
+    const S = mod.SessionKeystore as unknown as new (o?: unknown) => InstanceType<Mod['SessionKeystore']>;
+    expect(() => new S(null)).toThrow(TypeError);
+    expect(() => new S({ name: '' })).toThrow(/options.name: expected a non-empty string/);
+    expect(() => new S({ name: fresh(), onAccess: 1 })).toThrow(/options.onAccess/);
+    expect(() => new S({ name: fresh(), maxRestoreAge: -1 })).toThrow(RangeError);
+    const store = new mod.SessionKeystore({ name: fresh() });
+    const s = store as unknown as { set(k: unknown, v: unknown, e?: unknown): void };
+    expect(() => s.set(1, 'v')).toThrow(/key name: expected a string/);
+    expect(() => s.set('k', 42)).toThrow(/expected a string or a CryptoKey, got a number/);
+    expect(() => s.set('k', 'top-secret', 'tomorrow')).toThrow(TypeError);
+    expect(() => s.set('k', 'top-secret', new Date('nope'))).toThrow(TypeError);
+    try {
+      s.set('k', 'top-secret', Number.NaN);
+    } catch (err) {
+      expect(String(err)).not.toContain('top-secret');
+    }
+  });
+});
+
+describe('expiry (item 12)', () => {
+  test('an expiry beyond 2^31-1 ms (30 days) does not fire early, and fires on time', () => {
+    const store = new mod.SessionKeystore({ name: fresh() });
+    const expired = vi.fn();
+    store.on('expired', expired);
+    const thirtyDays = 30 * 24 * 3600 * 1000;
+    store.set('k', 'v', Date.now() + thirtyDays);
+    vi.advanceTimersByTime(1);
+    expect(expired).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(2 ** 31); // past one setTimeout range
+    expect(expired).not.toHaveBeenCalled();
+    expect(store.get('k')).toBe('v');
+    vi.advanceTimersByTime(thirtyDays - 2 ** 31 - 2);
+    expect(expired).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(expired).toHaveBeenCalledTimes(1);
+    expect(store.get('k')).toBeNull();
+  });
+
+  test('replacing Date.now after load neither expires keys early nor revives expired ones', () => {
+    const store = new mod.SessionKeystore({ name: fresh() });
+    store.set('k', 'v', Date.now() + 60_000);
+    const realNow = Date.now;
+    try {
+      Date.now = () => realNow() + 3_600_000; // attacker jumps the clock forward
+      expect(store.get('k')).toBe('v');
+      Date.now = () => 0; // ... or backwards
+      vi.advanceTimersByTime(60_000);
+      expect(store.get('k')).toBeNull();
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
+  test('replacing setTimeout/clearTimeout after load does not cancel expiry', () => {
+    const store = new mod.SessionKeystore({ name: fresh() });
+    const realSet = globalThis.setTimeout;
+    const realClear = globalThis.clearTimeout;
+    try {
+      globalThis.setTimeout = (() => 0) as unknown as typeof setTimeout;
+      globalThis.clearTimeout = (() => {}) as typeof clearTimeout;
+      store.set('k', 'v', Date.now() + 1000);
+    } finally {
+      globalThis.setTimeout = realSet;
+      globalThis.clearTimeout = realClear;
+    }
+    const expired = vi.fn();
+    store.on('expired', expired);
+    vi.advanceTimersByTime(1000);
+    expect(expired).toHaveBeenCalledOnce();
+  });
+});
+
+describe('names (item 13)', () => {
+  test('a second store with the same name is refused with a stable code; dispose() frees it', () => {
+    const name = fresh();
+    const a = new mod.SessionKeystore({ name });
+    a.set('k', 'from-a');
+    let err: unknown;
+    try {
+      new mod.SessionKeystore({ name });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(mod.KeystoreNameInUseError);
+    expect((err as { code: string }).code).toBe('ERR_KEYSTORE_NAME_IN_USE');
+    expect(a.get('k')).toBe('from-a');
+    a.dispose();
+    expect(() => a.set('k', 'v')).toThrow(/after dispose/);
+    const b = new mod.SessionKeystore({ name });
+    expect(b.get('k')).toBeNull();
+  });
+
+  test('two copies of the module share the registry', async () => {
+    const name = fresh();
+    new mod.SessionKeystore({ name });
+    vi.resetModules();
+    const copy: Mod = await import('../../src/keystore/index.js');
+    expect(copy).not.toBe(mod);
+    expect(() => new copy.SessionKeystore({ name })).toThrow(copy.KeystoreNameInUseError);
+  });
+});

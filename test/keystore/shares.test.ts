@@ -1,0 +1,125 @@
+// The share codec: round trip, a fixed vector (so that a format change cannot slip in unnoticed),
+// a cross-check against node:crypto, and every tamper, replay and misplacement refused.
+import { createDecipheriv } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { b64url, fromB64url } from '../../src/keystore/intrinsics.js';
+import {
+  bucket,
+  decodeKeyShare,
+  encodeKeyShare,
+  newWrappingKey,
+  openShare,
+  SHARE_VERSION,
+  sealShare,
+} from '../../src/keystore/shares.js';
+
+const ctx = { origin: 'https://app.example', store: 'auth' };
+const T = 1767225600000;
+const KEY = new Uint8Array(32).map((_, i) => i);
+// sealShare(KEY, '[["token","s3cret",null]]', ctx, T), recorded once.
+const VECTOR =
+  'AQAAAZt22qgANIPnYx8Uwu19phZeXi4gceS7BXD3-m6x_0hot3HONrRV5NbDYtiKQ-jyZaX9GUdaAWpK7lzye1GE6rnF74iu3DA03PngmONz0QjfncqIKyrQIoRA3nDL_lwB4oRZNCNSPr1gff1NXIt5fVYCy8ECYLzt2eM9EaewGcp8uZpPOcHKKvT47PV9qlYmPDwzjoOOqm7AkeEHOWZcJZzyEtIJoQp3w4_qPqVacG7AuA6sm7N0H8T2OXA-oIyirr6bytSIKCCFvYeAh1MXMqQ6UqOYBNetzGN1Lgql3FtGsQSzYarFmojp1loIpchIEmjHEHbE90n_6K4l2DW02NU2-eSnDiSOjpnREUYOYZhlVl2ZqeAtqhaJz1b9Md9Q5k0';
+
+describe('ciphertext share', () => {
+  test('fixed vector opens, with the documented layout', () => {
+    const r = openShare(KEY, VECTOR, ctx, T + 1000, 10_000);
+    expect(r).toEqual({ ok: true, json: `[["token","s3cret",null]]${' '.repeat(256 - 25)}` });
+    const raw = fromB64url(VECTOR)!;
+    expect(raw[0]).toBe(SHARE_VERSION);
+    expect(raw.length).toBe(1 + 8 + 12 + 256 + 16);
+  });
+
+  test('node:crypto AES-256-GCM opens it too (layout and AAD as documented)', () => {
+    const raw = fromB64url(VECTOR)!;
+    const nonce = raw.subarray(9, 21);
+    const ct = raw.subarray(21, raw.length - 16);
+    const tag = raw.subarray(raw.length - 16);
+    const d = createDecipheriv('aes-256-gcm', KEY, nonce);
+    d.setAAD(Buffer.from(JSON.stringify(['sealed-session/keystore', 1, ctx.origin, ctx.store, T])));
+    d.setAuthTag(tag);
+    const pt = Buffer.concat([d.update(ct), d.final()]).toString('utf8');
+    expect(JSON.parse(pt)).toEqual([['token', 's3cret', null]]);
+  });
+
+  test('round trip for any JSON text, any store name', () => {
+    fc.assert(
+      fc.property(fc.json(), fc.string({ minLength: 1 }), (json, store) => {
+        const key = newWrappingKey();
+        const c = { origin: 'http://127.0.0.1:8080', store };
+        const r = openShare(key, sealShare(key, json, c, T), c, T + 5, 10_000);
+        expect(r.ok && JSON.parse(r.json)).toEqual(JSON.parse(json));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  test('every single-bit flip is refused (item 9: not malleable)', () => {
+    const raw = fromB64url(VECTOR)!;
+    for (let i = 0; i < raw.length; i++) {
+      for (const bit of [0x01, 0x80]) {
+        const t = raw.slice();
+        t[i]! ^= bit;
+        const r = openShare(KEY, b64url(t), ctx, T + 1000, 10_000);
+        expect(r.ok, `byte ${i}`).toBe(false);
+      }
+    }
+  });
+
+  test('moved to another origin or store, or opened with another key: refused', () => {
+    expect(openShare(KEY, VECTOR, { ...ctx, origin: 'https://evil.example' }, T, 10_000)).toEqual({
+      ok: false,
+      reason: 'tampered',
+    });
+    expect(openShare(KEY, VECTOR, { ...ctx, store: 'other' }, T, 10_000)).toEqual({
+      ok: false,
+      reason: 'tampered',
+    });
+    expect(openShare(newWrappingKey(), VECTOR, ctx, T, 10_000)).toEqual({ ok: false, reason: 'tampered' });
+  });
+
+  test('stale or future-dated shares are refused before decryption (item 11)', () => {
+    expect(openShare(KEY, VECTOR, ctx, T + 10_001, 10_000)).toEqual({ ok: false, reason: 'stale' });
+    expect(openShare(KEY, VECTOR, ctx, T + 3_600_000, 10_000)).toEqual({ ok: false, reason: 'stale' });
+    expect(openShare(KEY, VECTOR, ctx, T - 2_001, 10_000)).toEqual({ ok: false, reason: 'stale' });
+    expect(openShare(KEY, VECTOR, ctx, T + 10_000, 10_000).ok).toBe(true);
+  });
+
+  test('a re-dated share (persist time edited to look fresh) fails authentication', () => {
+    const raw = fromB64url(VECTOR)!;
+    raw[8]! += 1; // persist time + 1 ms
+    expect(openShare(KEY, b64url(raw), ctx, T + 1000, 10_000)).toEqual({ ok: false, reason: 'tampered' });
+  });
+
+  test('other versions and malformed text are refused with their reason', () => {
+    const raw = fromB64url(VECTOR)!;
+    raw[0] = 2;
+    expect(openShare(KEY, b64url(raw), ctx, T, 10_000)).toEqual({ ok: false, reason: 'version' });
+    for (const bad of ['', 'x', '!!!!', VECTOR.slice(0, 40), `${VECTOR}=`, 'A'.repeat(401)]) {
+      expect(openShare(KEY, bad, ctx, T, 10_000).ok).toBe(false);
+    }
+  });
+
+  test('lengths are padded to buckets (item 15)', () => {
+    const key = newWrappingKey();
+    const a = sealShare(key, JSON.stringify([['k', 'x', null]]), ctx, T);
+    const b = sealShare(key, JSON.stringify([['k', 'x'.repeat(200), null]]), ctx, T);
+    expect(a.length).toBe(b.length);
+    expect(bucket(1)).toBe(256);
+    expect(bucket(256)).toBe(256);
+    expect(bucket(257)).toBe(512);
+    expect(bucket(5000)).toBe(8192);
+  });
+});
+
+describe('key share', () => {
+  test('round trip; constant length; never accepts another length or prefix', () => {
+    const k = newWrappingKey();
+    const s = encodeKeyShare(k);
+    expect(s).toMatch(/^k1\.[A-Za-z0-9_-]{43}$/);
+    expect(decodeKeyShare(s)).toEqual(k);
+    for (const bad of [undefined, null, 1, '', 'k1.', `k2.${s.slice(3)}`, s.slice(0, -1), `${s}AA`, {}]) {
+      expect(decodeKeyShare(bad)).toBeNull();
+    }
+  });
+});
