@@ -42,7 +42,7 @@ export const HOSTILE_STRINGS: readonly string[] = [
   'YWJj;AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
   '\t\n\r',
   '<script>alert(1)</script>',
-  '${7*7}',
+  '{{7*7}}',
   '../../etc/passwd',
 ];
 
