@@ -32,7 +32,9 @@ export function ensureSystemPackages(names = ['chromium', 'redis-server']) {
   if (isRoot && has('apt-get')) {
     console.log(`[setup] installing Debian packages: ${missing.join(' ')}…`);
     run('apt-get', ['update', '-qq']);
-    run('apt-get', ['install', '-y', '-qq', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    run('apt-get', ['install', '-y', '-qq', ...missing], {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
     return;
   }
   throw new Error(

@@ -57,9 +57,14 @@ try {
 }
 
 const pwJson = join(reports, 'playwright.json');
-const pwOk = step('browser tests (playwright + chromium)', 'npx', ['playwright', 'test', '--reporter=list,json'], {
-  PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson,
-});
+const pwOk = step(
+  'browser tests (playwright + chromium)',
+  'npx',
+  ['playwright', 'test', '--reporter=list,json'],
+  {
+    PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson,
+  },
+);
 try {
   const p = JSON.parse(readFileSync(pwJson, 'utf8'));
   passed += p.stats.expected + p.stats.flaky;
