@@ -1,0 +1,27 @@
+// Types of playground/server.mjs, for the Playwright tests (TypeScript) that import it.
+export interface StrategyInfo {
+  id: string;
+  n: number;
+  title: string;
+  credential: 'cookie' | 'bearer' | 'signed';
+  module: string | null;
+  summary: string;
+  promise: string;
+}
+
+export interface Playground {
+  url: string;
+  port: number;
+  host: string;
+  availability: Map<string, { available: boolean; reason: string }>;
+  close(): Promise<void>;
+}
+
+export declare const strategies: readonly StrategyInfo[];
+export declare function strategyById(id: string): StrategyInfo | undefined;
+export declare const here: string;
+export declare function startPlayground(options?: {
+  port?: number;
+  host?: string;
+  quiet?: boolean;
+}): Promise<Playground>;

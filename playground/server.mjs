@@ -1,0 +1,538 @@
+// The playground server: Fastify with sealed-session's own plugins (the sealed cookie session for
+// strategy 1, the signed-request middleware for strategy 8), bearer-token endpoints for the
+// other strategies, an event log the pages poll, and the "attacker's server" that receives what
+// injected scripts exfiltrate and tries to use it from outside the browser.
+//
+// Plain ESM JavaScript (Node 20 cannot run TypeScript): it imports the built library from
+// ../dist/*.js, which `npm start` builds first.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import Fastify from 'fastify';
+import { bundleAll } from './server/bundle.mjs';
+import { indexPage, notFoundPage, strategyPage, summaryPage } from './server/pages.mjs';
+import { PlaygroundState, PROBE_PATTERN, TOKEN_PATTERN, USER_PATTERN } from './server/state.mjs';
+import { strategies, strategyById } from './server/strategies.mjs';
+
+const here = new URL('.', import.meta.url).pathname;
+const COOKIE_NAME = 'pg_session';
+const VIA_PATTERN = /^[a-z][a-z-]{0,23}$/;
+const API_BODY_LIMIT = 16 * 1024;
+const LOOT_LIMIT = 64 * 1024;
+
+/** Imports a built module of the library; a placeholder (no exports yet) counts as absent. */
+async function loadDist(name, pick) {
+  try {
+    const mod = await import(new URL(`../dist/${name}.js`, import.meta.url).href);
+    const value = pick(mod);
+    if (!value) return { value: undefined, reason: `dist/${name}.js does not export it yet` };
+    return { value, reason: '' };
+  } catch (err) {
+    return { value: undefined, reason: `dist/${name}.js could not be loaded (${err?.code ?? 'error'})` };
+  }
+}
+
+/** What the server says about a request; never contains the credential itself. */
+function initiator(request) {
+  const h = request.headers;
+  const dest = h['sec-fetch-dest'];
+  const mode = h['sec-fetch-mode'];
+  const site = h['sec-fetch-site'];
+  if (!dest && !mode) return 'no browser (server-side client)';
+  const parts = [];
+  if (dest === 'empty') parts.push('fetch()');
+  else if (dest === 'image') parts.push('<img>');
+  else if (dest === 'iframe' || dest === 'document')
+    parts.push(mode === 'navigate' ? 'form / navigation' : String(dest));
+  else if (dest) parts.push(String(dest));
+  if (site && site !== 'same-origin') parts.push(String(site));
+  return parts.join(', ');
+}
+
+function marker(request) {
+  const q = request.query ?? {};
+  const probe = typeof q.probe === 'string' && PROBE_PATTERN.test(q.probe) ? q.probe : undefined;
+  const via = typeof q.via === 'string' && VIA_PATTERN.test(q.via) ? q.via : undefined;
+  return { probe, via };
+}
+
+function bearerOf(request) {
+  const h = request.headers.authorization;
+  if (typeof h !== 'string') return undefined;
+  const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(h);
+  return m ? m[1] : '';
+}
+
+/**
+ * Starts the playground.
+ * @param {{ port?: number, host?: string, quiet?: boolean }} [options]
+ * @returns {Promise<{ url: string, port: number, host: string, close(): Promise<void>, availability: Map<string, { available: boolean, reason: string }> }>}
+ */
+export async function startPlayground({ port = 3000, host = '127.0.0.1', quiet = false } = {}) {
+  const state = new PlaygroundState();
+  const availability = new Map();
+
+  // --- the library, as built in dist/ -------------------------------------------------------
+  const fastifySession = await loadDist(
+    'fastify',
+    (m) => m.default ?? m.sealedSession ?? m.fastifySealedSession,
+  );
+  const signedServer = await loadDist(
+    'signed-server',
+    (m) => m.fastifySignedRequests ?? m.useAuthWithFastify,
+  );
+
+  // --- browser bundles ----------------------------------------------------------------------
+  const entries = { summary: 'summary.ts', 'worker-sw': 'sw.ts' };
+  for (const s of strategies) entries[`s-${s.id}`] = `strategies/${s.id}.ts`;
+  const bundles = await bundleAll(entries);
+  const css = await readFile(new URL('static/playground.css', import.meta.url), 'utf8');
+
+  for (const s of strategies) {
+    const b = bundles.get(`s-${s.id}`);
+    let reason = b?.error ? `the page script could not be built: ${b.error}` : '';
+    if (s.id === 'cookie' && !fastifySession.value) reason = fastifySession.reason;
+    if (s.id === 'signed' && !signedServer.value) reason = signedServer.reason;
+    if (s.id === 'worker' && bundles.get('worker-sw')?.error)
+      reason = `worker script: ${bundles.get('worker-sw').error}`;
+    availability.set(s.id, { available: !reason, reason });
+  }
+
+  const app = Fastify({ logger: false, bodyLimit: API_BODY_LIMIT, return503OnClosing: false });
+
+  // Forms (the CSRF payload) and anything an attacker's beacon sends.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body)));
+  });
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err, request, reply) => {
+    const code =
+      typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500
+        ? err.statusCode
+        : 500;
+    if (code === 500 && !quiet)
+      console.error(
+        '[playground] internal error on',
+        request.method,
+        request.routeOptions?.url,
+        err?.code ?? '',
+      );
+    const messages = {
+      400: 'bad request',
+      401: 'not authenticated',
+      413: 'request body too large',
+      415: 'unsupported content type',
+    };
+    reply
+      .code(code)
+      .header('cache-control', 'no-store')
+      .send({
+        error: messages[code] ?? (code === 500 ? 'internal error' : 'request refused'),
+        code: err?.code,
+      });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const wantsHtml = request.method === 'GET' && String(request.headers.accept ?? '').includes('text/html');
+    reply.code(404).header('cache-control', 'no-store');
+    if (wantsHtml)
+      reply.type('text/html; charset=utf-8').send(notFoundPage('No such page in the playground.'));
+    else reply.send({ error: 'not found' });
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    const type = String(reply.getHeader('content-type') ?? '');
+    if (type.startsWith('text/html')) {
+      // Strategy pages allow inline scripts on purpose: the attacker box injects <script>
+      // elements. Nothing may load from or connect to another origin.
+      const inline = request.url.startsWith('/s/') ? " 'unsafe-inline'" : '';
+      reply.header(
+        'content-security-policy',
+        `default-src 'self'; script-src 'self'${inline}; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; worker-src 'self'`,
+      );
+    }
+    return payload;
+  });
+
+  // --- shared: record what arrived ----------------------------------------------------------
+  /**
+   * @param {import('fastify').FastifyRequest} request
+   * @param {string} strategy
+   * @param {{ authenticated: boolean, user?: string, credential: string, verified?: boolean | null }} verdict
+   * @param {number} status
+   */
+  function record(request, strategy, verdict, status) {
+    const { probe, via } = marker(request);
+    const path = request.url.split('?')[0];
+    state.log({
+      strategy,
+      method: request.method,
+      path,
+      via: via ?? null,
+      initiator: initiator(request),
+      credential: verdict.credential,
+      verified: verdict.verified ?? null,
+      authenticated: verdict.authenticated,
+      user: verdict.user ?? null,
+      status,
+    });
+    if (probe) {
+      const p = state.probe(probe);
+      const entry = { strategy, via: via ?? null, path, authenticated: verdict.authenticated };
+      if (via === 'img' || via === 'form') p.autoSent.push(entry);
+      else if (via !== 'replay') p.uses.push(entry);
+      if (p.uses.length > 50) p.uses.shift();
+      if (p.autoSent.length > 50) p.autoSent.shift();
+    }
+  }
+
+  /** The protected resource every strategy calls: describes the credential, never echoes it. */
+  function meReply(strategy, verdict) {
+    return verdict.authenticated
+      ? { authenticated: true, user: verdict.user, credential: verdict.credential, verified: true, strategy }
+      : {
+          authenticated: false,
+          credential: verdict.credential,
+          verified: verdict.verified ?? null,
+          strategy,
+        };
+  }
+
+  function transferReply(strategy, verdict, body) {
+    const to = body && typeof body.to === 'string' ? body.to.slice(0, 40) : 'nobody';
+    return verdict.authenticated
+      ? {
+          authenticated: true,
+          user: verdict.user,
+          done: `transfer from ${verdict.user} to ${to} accepted`,
+          strategy,
+        }
+      : { authenticated: false, credential: verdict.credential, strategy };
+  }
+
+  function userFrom(body) {
+    const user = body && typeof body === 'object' ? body.user : undefined;
+    if (typeof user !== 'string' || !USER_PATTERN.test(user)) return undefined;
+    return user;
+  }
+
+  // --- strategy 1: sealed HttpOnly cookie (sealed-session/fastify) ---------------------------
+  /** @type {import('fastify').FastifyInstance | undefined} */
+  let cookieScope;
+  if (availability.get('cookie').available) {
+    await app.register(
+      async (scope) => {
+        await scope.register(fastifySession.value, {
+          key: randomBytes(32),
+          cookieName: COOKIE_NAME,
+          cookie: { path: '/api/cookie', httpOnly: true, sameSite: 'lax', secure: true },
+        });
+        cookieScope = scope;
+        const verdictOf = (request) => {
+          const present =
+            typeof request.headers.cookie === 'string' && request.headers.cookie.includes(`${COOKIE_NAME}=`);
+          const user = present ? request.session.get('user') : undefined;
+          if (typeof user === 'string')
+            return {
+              authenticated: true,
+              user,
+              credential: 'HttpOnly cookie, opened by sealed-session/fastify',
+              verified: true,
+            };
+          return present
+            ? {
+                authenticated: false,
+                credential: 'cookie present but it did not open: empty session',
+                verified: false,
+              }
+            : { authenticated: false, credential: 'no session cookie' };
+        };
+        scope.post('/login', async (request, reply) => {
+          const user = userFrom(request.body);
+          if (!user)
+            return reply.code(400).send({ error: 'expected { user: 1-40 letters, digits or ._@- }' });
+          await request.session.regenerate();
+          request.session.set('user', user);
+          const v = {
+            authenticated: true,
+            user,
+            credential: 'login: new sealed cookie issued (Set-Cookie, HttpOnly)',
+            verified: true,
+          };
+          record(request, 'cookie', v, 200);
+          return { authenticated: true, user };
+        });
+        scope.post('/logout', async (request) => {
+          const v = verdictOf(request);
+          request.session.delete();
+          record(request, 'cookie', { ...v, credential: `logout: ${v.credential}; cookie cleared` }, 200);
+          return { authenticated: false };
+        });
+        scope.get('/me', async (request, reply) => {
+          const v = verdictOf(request);
+          const status = v.authenticated ? 200 : 401;
+          record(request, 'cookie', v, status);
+          return reply.code(status).send(meReply('cookie', v));
+        });
+        scope.post('/transfer', async (request, reply) => {
+          const v = verdictOf(request);
+          const status = v.authenticated ? 200 : 401;
+          record(request, 'cookie', v, status);
+          return reply.code(status).send(transferReply('cookie', v, request.body));
+        });
+      },
+      { prefix: '/api/cookie' },
+    );
+  }
+
+  // --- strategies 2–7: bearer tokens ------------------------------------------------------
+  const bearerIds = strategies.filter((s) => s.credential === 'bearer').map((s) => s.id);
+  const bearerVerdict = (request, strategy) => {
+    const token = bearerOf(request);
+    if (token === undefined) return { authenticated: false, credential: 'no Authorization header' };
+    if (token === '')
+      return { authenticated: false, credential: 'malformed Authorization header', verified: false };
+    const t = state.lookupToken(token);
+    if (!t)
+      return {
+        authenticated: false,
+        credential: 'bearer token: unknown, revoked or expired',
+        verified: false,
+      };
+    if (t.strategy !== strategy)
+      return {
+        authenticated: false,
+        credential: `bearer token issued for "${t.strategy}", refused here`,
+        verified: false,
+      };
+    return {
+      authenticated: true,
+      user: t.user,
+      credential: `bearer token issued to ${t.user} for "${t.strategy}"`,
+      verified: true,
+    };
+  };
+  await app.register(
+    async (scope) => {
+      scope.addHook('preValidation', async (request, reply) => {
+        if (
+          !bearerIds.includes(request.params.strategy) ||
+          !availability.get(request.params.strategy)?.available
+        ) {
+          return reply.code(404).send({ error: 'no such strategy' });
+        }
+      });
+      scope.post('/:strategy/login', async (request, reply) => {
+        const strategy = request.params.strategy;
+        const user = userFrom(request.body);
+        if (!user) return reply.code(400).send({ error: 'expected { user: 1-40 letters, digits or ._@- }' });
+        const token = state.issueToken(user, strategy);
+        record(
+          request,
+          strategy,
+          {
+            authenticated: true,
+            user,
+            credential: 'login: bearer token issued in the JSON reply',
+            verified: true,
+          },
+          200,
+        );
+        return { token, user, tokenType: 'Bearer' };
+      });
+      scope.post('/:strategy/logout', async (request) => {
+        const strategy = request.params.strategy;
+        const v = bearerVerdict(request, strategy);
+        if (v.authenticated) state.revokeToken(bearerOf(request));
+        record(
+          request,
+          strategy,
+          { ...v, credential: `logout: ${v.credential}${v.authenticated ? '; token revoked' : ''}` },
+          200,
+        );
+        return { authenticated: false, revoked: v.authenticated };
+      });
+      scope.get('/:strategy/me', async (request, reply) => {
+        const strategy = request.params.strategy;
+        const v = bearerVerdict(request, strategy);
+        const status = v.authenticated ? 200 : 401;
+        record(request, strategy, v, status);
+        return reply.code(status).send(meReply(strategy, v));
+      });
+      scope.post('/:strategy/transfer', async (request, reply) => {
+        const strategy = request.params.strategy;
+        const v = bearerVerdict(request, strategy);
+        const status = v.authenticated ? 200 : 401;
+        record(request, strategy, v, status);
+        return reply.code(status).send(transferReply(strategy, v, request.body));
+      });
+    },
+    { prefix: '/api' },
+  );
+
+  // --- strategy 8: signed requests (sealed-session/signed/server) ---------------------------
+  // Registered once that module lands; see registerSigned below.
+  const signedHooks = await registerSigned(
+    app,
+    signedServer.value,
+    availability,
+    state,
+    record,
+    meReply,
+    transferReply,
+    userFrom,
+  );
+
+  // --- what the pages poll ------------------------------------------------------------------
+  app.get('/api/events', async (request) => {
+    const since = Number.parseInt(String(request.query?.since ?? '0'), 10);
+    const strategy = typeof request.query?.strategy === 'string' ? request.query.strategy : undefined;
+    return { seq: state.seq, events: state.eventsSince(Number.isFinite(since) ? since : 0, strategy) };
+  });
+
+  app.get('/api/probes/:id', async (request, reply) => {
+    const id = request.params.id;
+    if (!PROBE_PATTERN.test(id)) return reply.code(400).send({ error: 'bad probe id' });
+    const p = state.probes.get(id) ?? { loot: [], uses: [], autoSent: [] };
+    const live = p.loot.flatMap((l) => l.live);
+    return {
+      readable: live.length > 0,
+      exfiltrated: p.loot.map((l) => ({ bytes: l.bytes, live: l.live })),
+      usable: p.uses.some((u) => u.authenticated),
+      uses: p.uses,
+      autoSent: p.autoSent.some((u) => u.authenticated),
+      autoSentRequests: p.autoSent,
+    };
+  });
+
+  // --- the attacker's server ----------------------------------------------------------------
+  // Receives anything (JSON, text, a beacon), looks for live credentials in it, and uses each one
+  // from here — outside the victim's browser — to show what a stolen credential is worth.
+  app.post('/attacker/collect', { bodyLimit: LOOT_LIMIT }, async (request, reply) => {
+    const { probe } = marker(request);
+    const text = typeof request.body === 'string' ? request.body : JSON.stringify(request.body ?? '');
+    const live = await analyseLoot(text.slice(0, LOOT_LIMIT), probe);
+    if (probe) {
+      const p = state.probe(probe);
+      p.loot.push({ bytes: Buffer.byteLength(text), live });
+      if (p.loot.length > 20) p.loot.shift();
+    }
+    return reply.send({ received: Buffer.byteLength(text), live });
+  });
+
+  async function analyseLoot(text, probe) {
+    const live = [];
+    const seen = new Set();
+    const q = probe ? `?probe=${probe}&via=replay` : '?via=replay';
+    for (const token of text.match(TOKEN_PATTERN) ?? []) {
+      if (seen.has(token)) continue;
+      seen.add(token);
+      const t = state.lookupToken(token);
+      if (!t) continue;
+      const r = await app.inject({
+        method: 'GET',
+        url: `/api/${t.strategy}/me${q}`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      live.push({
+        kind: 'bearer token',
+        strategy: t.strategy,
+        user: t.user,
+        replay:
+          r.statusCode === 200
+            ? `replayed from the attacker's server: authenticated as ${t.user}`
+            : 'replay refused',
+      });
+    }
+    if (cookieScope && typeof cookieScope.decodeSecureSession === 'function') {
+      const candidates = [...new Set(text.match(/[A-Za-z0-9_\-.~%;:+/=]{40,4096}/g) ?? [])].slice(0, 64);
+      for (const c of candidates) {
+        if (TOKEN_PATTERN.test(c)) continue;
+        TOKEN_PATTERN.lastIndex = 0;
+        let session = null;
+        try {
+          session = cookieScope.decodeSecureSession(c);
+        } catch {
+          session = null;
+        }
+        const user = session?.get?.('user');
+        if (typeof user !== 'string') continue;
+        const r = await app.inject({
+          method: 'GET',
+          url: `/api/cookie/me${q}`,
+          cookies: { [COOKIE_NAME]: c },
+        });
+        live.push({
+          kind: 'sealed session cookie',
+          strategy: 'cookie',
+          user,
+          replay:
+            r.statusCode === 200
+              ? `replayed from the attacker's server: authenticated as ${user}`
+              : 'replay refused',
+        });
+      }
+    }
+    TOKEN_PATTERN.lastIndex = 0;
+    if (signedHooks?.privateKeyIn(text))
+      live.push({
+        kind: 'private signing key',
+        strategy: 'signed',
+        user: null,
+        replay: 'key material found',
+      });
+    return live;
+  }
+
+  // --- pages and assets ---------------------------------------------------------------------
+  const html = (reply, body) => reply.type('text/html; charset=utf-8').send(body);
+  app.get('/', async (_request, reply) => html(reply, indexPage(availability)));
+  app.get('/summary', async (_request, reply) => html(reply, summaryPage(availability)));
+  for (const s of strategies) {
+    app.get(`/s/${s.id}`, async (_request, reply) => reply.redirect(`/s/${s.id}/`));
+    app.get(`/s/${s.id}/`, async (_request, reply) => html(reply, strategyPage(s, availability.get(s.id))));
+  }
+  app.get('/assets/playground.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').send(css),
+  );
+  app.get('/assets/:name', async (request, reply) => {
+    const m = /^([\w-]+)\.js$/.exec(request.params.name);
+    const b = m ? bundles.get(m[1]) : undefined;
+    if (!b?.js || m[1] === 'worker-sw') return reply.code(404).send({ error: 'not found' });
+    return reply.type('text/javascript; charset=utf-8').send(b.js);
+  });
+  // The service worker lives inside /s/worker/ so its scope covers that page only.
+  app.get('/s/worker/sw.js', async (_request, reply) => {
+    const b = bundles.get('worker-sw');
+    if (!b?.js || !availability.get('worker').available) return reply.code(404).send({ error: 'not found' });
+    return reply.type('text/javascript; charset=utf-8').send(b.js);
+  });
+
+  await app.listen({ port, host });
+  const address = app.server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${actualPort}`,
+    port: actualPort,
+    host,
+    availability,
+    close: async () => {
+      app.server.closeAllConnections?.();
+      await app.close();
+    },
+  };
+}
+
+/**
+ * Strategy 8. Wired against sealed-session/signed/server once it exists; until then the page
+ * shows "module not available yet".
+ */
+async function registerSigned(_app, signedPlugin, availability) {
+  if (!signedPlugin || !availability.get('signed')?.available) return undefined;
+  return undefined;
+}
+
+export { here, strategies, strategyById };
