@@ -1,0 +1,339 @@
+// The one verification core of the server side. Framework adapters (server.ts) only translate
+// their request/response objects to `IncomingSigned` and back; every check lives here.
+import { expectedRange, expectedType } from '../core/errors.js';
+import { bytesToHex, fromBase64, toBase64, utf8Decode, utf8ToBytes } from './bytes.js';
+import { type SignedFailureReason, SignedRequestError } from './errors.js';
+import {
+  checkSecretKeyShape,
+  createVerifier,
+  type KeyAlgorithm,
+  loadSecretKey,
+  type OwnKey,
+  RFC_ALG,
+  type SecretKeyInput,
+  tryParsePublicKey,
+  type VerifyFn,
+} from './keys.js';
+import {
+  contentDigest,
+  digestMatches,
+  KEY_HEADER,
+  type MessageView,
+  REQUEST_COMPONENTS,
+  RESPONSE_COMPONENTS,
+  readSignature,
+  signatureBase,
+  signatureHeaders,
+  signatureParams,
+  timely,
+  WIRE_TYPE,
+} from './protocol.js';
+import { MemoryReplayCache, type ReplayCache } from './replay.js';
+import { agreementKey, messageKey, openBody, reviveData, sealBody } from './seal.js';
+import { isInnerList, parseDictionary } from './sf.js';
+
+/** Settings shared by every server adapter. */
+export interface SignedServerOptions {
+  /** Server secret key: `ed25519:<hex>`, `p256:<hex>` or secp256k1 hex (env `CRYPTO_SESSION_KEY`). */
+  key: string | Uint8Array;
+  /** The origin(s) clients sign for, e.g. `https://api.example.com` (env `CRYPTO_SESSION_HOST`). */
+  origin: string | readonly string[];
+  /** Accepted clock difference for `created`, in seconds (default 30). */
+  maxSkew?: number;
+  /** Where seen nonces are kept (default: a {@link MemoryReplayCache} for this server). */
+  replayCache?: ReplayCache;
+  /** Largest accepted request body on the wire, in bytes (default 1 MiB). */
+  maxBodySize?: number;
+  /** Optional allowlist: return false to refuse a verified peer key (answered 401 like any failure). */
+  authorize?: (peer: PeerSession) => boolean | Promise<boolean>;
+  /** Debug hook called with the reason of each refusal (never with input). */
+  onFailure?: (reason: SignedFailureReason) => void;
+  /** Clock in milliseconds (tests). */
+  now?: () => number;
+}
+
+/** What `req.session` holds after a request verified: who signed it. */
+export interface PeerSession {
+  /** The client's public key, canonical text (hex with an `ed25519:`/`p256:` prefix, or x-only secp256k1 hex). */
+  readonly peerKey: string;
+  /** The client's key type. */
+  readonly alg: KeyAlgorithm;
+  /** The server's own public key. */
+  readonly pubKey: string;
+  /** The request's nonce (unique per request). */
+  readonly nonce: string;
+  /** The request's signed creation time (seconds since the epoch). */
+  readonly created: number;
+}
+
+/** A request as adapters hand it to the core. */
+export interface IncomingSigned {
+  readonly method: string;
+  /** Path and query exactly as received (`/api/x?y=1`). */
+  readonly path: string;
+  header(name: string): string | null | undefined;
+  /** The raw wire body (base64url text of the sealed body), if any. */
+  readonly body?: Uint8Array | string | null;
+}
+
+/** A signed, encrypted reply ready to be written by an adapter. */
+export interface SealedReply {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** A request that passed every check. */
+export interface VerifiedRequest {
+  readonly session: PeerSession;
+  /** The decrypted body revived like crypto-sessions did: JSON, text or bytes; undefined if none. */
+  readonly data: unknown;
+  /** The decrypted body bytes and their content type. */
+  readonly body: Uint8Array;
+  readonly contentType: string | null;
+  /** Signs and encrypts a reply bound to this request. */
+  seal(status: number, body: Uint8Array | string | null, contentType?: string): Promise<SealedReply>;
+}
+
+/** Result of {@link SignedServer.verify}. */
+export type VerifyResult = { ok: true; request: VerifiedRequest } | { ok: false; error: SignedRequestError };
+
+/** The verification core built once from options. */
+export interface SignedServer {
+  /** Resolves to the server's public key (what clients pass to `SecureFetch`). */
+  readonly publicKey: Promise<string>;
+  verify(req: IncomingSigned): Promise<VerifyResult>;
+}
+
+class Lru<V> {
+  readonly #map = new Map<string, { v: V; at: number }>();
+  constructor(
+    readonly max: number,
+    readonly ttl: number,
+  ) {}
+  get(k: string, now: number): V | undefined {
+    const e = this.#map.get(k);
+    if (!e) return undefined;
+    if (now - e.at > this.ttl) {
+      this.#map.delete(k);
+      return undefined;
+    }
+    return e.v;
+  }
+  set(k: string, v: V, now: number): void {
+    this.#map.delete(k);
+    this.#map.set(k, { v, at: now });
+    if (this.#map.size > this.max) this.#map.delete(this.#map.keys().next().value!);
+  }
+}
+
+function parseOrigins(origin: unknown): { byHost: Map<string, URL>; first: URL } {
+  const list = typeof origin === 'string' ? origin.split(',') : origin;
+  if (!Array.isArray(list) || list.length === 0)
+    throw expectedType('origin', 'an origin such as https://api.example.com, or a list of them', origin);
+  const byHost = new Map<string, URL>();
+  for (const o of list) {
+    let u: URL;
+    try {
+      u = new URL(String(o).trim());
+    } catch {
+      throw expectedType('origin', 'an absolute http(s) origin', o);
+    }
+    if (
+      (u.protocol !== 'http:' && u.protocol !== 'https:') ||
+      (u.pathname !== '/' && u.pathname !== '') ||
+      u.search
+    )
+      throw expectedType('origin', 'an http(s) origin without path or query', o);
+    byHost.set(u.host, new URL(u.origin));
+  }
+  return { byHost, first: byHost.values().next().value! };
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Builds the verification core: validates options once (throws TypeError/RangeError for a bad key,
+ * origin or limit) and returns `verify`, which never throws for hostile input.
+ *
+ * @example
+ * ```ts
+ * const core = createSignedServer({ key: process.env.CRYPTO_SESSION_KEY!, origin: 'https://api.example.com' });
+ * const result = await core.verify({ method: 'GET', path: '/me', header: (n) => headers.get(n), body: null });
+ * ```
+ */
+export function createSignedServer(options: SignedServerOptions): SignedServer {
+  if (typeof options !== 'object' || options === null) throw expectedType('options', 'an object', options);
+  if (typeof options.key !== 'string' && !(options.key instanceof Uint8Array))
+    throw expectedType(
+      'options.key',
+      'a secret key as text or 32 bytes (the server needs it for key agreement)',
+      options.key,
+    );
+  checkSecretKeyShape(options.key, 'options.key');
+  const origins = parseOrigins(options.origin);
+  const skew = options.maxSkew ?? 30;
+  if (typeof skew !== 'number' || !(skew > 0) || skew > 3600)
+    throw expectedRange('options.maxSkew', 'a number of seconds in (0, 3600]', skew);
+  const maxBody = options.maxBodySize ?? 1 << 20;
+  if (!Number.isInteger(maxBody) || maxBody < 0)
+    throw expectedRange('options.maxBodySize', 'a byte count', maxBody);
+  const cache = options.replayCache ?? new MemoryReplayCache();
+  if (typeof cache?.add !== 'function') throw expectedType('options.replayCache', 'a ReplayCache', cache);
+  const authorize = options.authorize;
+  const onFailure = options.onFailure;
+  const now = options.now ?? Date.now;
+  const ownP: Promise<OwnKey> = loadSecretKey(options.key as SecretKeyInput, 'options.key');
+  ownP.catch(() => {});
+  const verifiers = new Lru<Promise<VerifyFn>>(10_000, 3_600_000);
+  // Agreement keys per client ephemeral key (clients rotate it every few minutes): ECDH once, then
+  // only HKDF-Expand per request. Bounded in size and age.
+  const agreements = new Lru<Promise<Uint8Array | null>>(10_000, 900_000);
+
+  const fail = (reason: SignedFailureReason): VerifyResult => {
+    onFailure?.(reason);
+    return { ok: false, error: new SignedRequestError(reason) };
+  };
+
+  async function verify(req: IncomingSigned): Promise<VerifyResult> {
+    try {
+      const own = await ownP;
+      const t = now();
+      const wire =
+        typeof req.body === 'string'
+          ? utf8ToBytes(req.body)
+          : req.body instanceof Uint8Array
+            ? req.body
+            : EMPTY;
+      if (wire.length > maxBody) return fail('size');
+      const method = String(req.method).toUpperCase();
+      const path = String(req.path);
+      if (!path.startsWith('/')) return fail('malformed');
+      const host = req.header('host');
+      const origin = (host && origins.byHost.get(host.toLowerCase())) || origins.first;
+      let url: URL;
+      try {
+        url = new URL(origin.origin + path);
+      } catch {
+        return fail('malformed');
+      }
+      if (url.origin !== origin.origin) return fail('malformed');
+      const view: MessageView = { method, url, header: (n) => req.header(n) };
+      const sig = readSignature(view, REQUEST_COMPONENTS, true);
+      if (typeof sig === 'string') return fail(sig);
+      if (!timely(sig, Math.floor(t / 1000), skew)) return fail('time');
+      const peer = tryParsePublicKey(sig.keyid);
+      if (!peer || RFC_ALG[peer.alg] !== sig.alg) return fail('key');
+      if (!digestMatches(req.header('content-digest'), wire)) return fail('digest');
+      const epkMember = parseDictionary(`k=${req.header(KEY_HEADER) ?? ''}`)?.get('k');
+      if (!epkMember || isInnerList(epkMember) || !(epkMember.value instanceof Uint8Array))
+        return fail('malformed');
+      const epk = epkMember.value;
+      const base = signatureBase(sig.list, view);
+      if (!base) return fail('components');
+      let verifier = verifiers.get(peer.id, t);
+      if (!verifier) {
+        verifier = createVerifier(peer);
+        verifiers.set(peer.id, verifier, t);
+      }
+      if (!(await (await verifier)(base, sig.signature))) return fail('signature');
+      const nonce = sig.nonce!;
+      const session: PeerSession = Object.freeze({
+        peerKey: peer.id,
+        alg: peer.alg,
+        pubKey: own.publicKey.id,
+        nonce,
+        created: sig.created,
+      });
+      if (authorize && !(await authorize(session))) return fail('key');
+      // Recorded only after the signature checked out, so forged requests cannot burn nonces.
+      if (!(await cache.add(`${peer.id} ${nonce}`, (sig.created + skew + 1) * 1000))) return fail('replay');
+      const epkHex = bytesToHex(epk);
+      let prkP = agreements.get(epkHex, t);
+      if (!prkP) {
+        prkP = own
+          .dh!.derive(epk)
+          .then((shared) => (shared ? agreementKey(shared, epk, own.dh!.publicKey) : null));
+        agreements.set(epkHex, prkP, t);
+      }
+      const prk = await prkP;
+      if (!prk) return fail('key');
+      let plain: { contentType: string; body: Uint8Array } | null = null;
+      if (wire.length > 0) {
+        let sealed: Uint8Array | null = null;
+        try {
+          sealed = fromBase64(utf8Decode(wire));
+        } catch {}
+        plain = sealed && openBody(messageKey(prk, 'c2s', nonce), sealed);
+        if (!plain) return fail('decrypt');
+      }
+      const reqView = view;
+      const replyKey = messageKey(prk, 's2c', nonce);
+      const serverAlg = RFC_ALG[own.alg];
+      const request: VerifiedRequest = Object.freeze({
+        session,
+        data: plain ? reviveData(plain.contentType, plain.body) : undefined,
+        body: plain?.body ?? EMPTY,
+        contentType: plain?.contentType ?? null,
+        async seal(
+          status: number,
+          body: Uint8Array | string | null,
+          contentType?: string,
+        ): Promise<SealedReply> {
+          if (!Number.isInteger(status) || status < 200 || status > 599)
+            throw expectedRange('status', 'an HTTP status in 200..599', status);
+          const bytes = typeof body === 'string' ? utf8ToBytes(body) : (body ?? EMPTY);
+          const type =
+            contentType ??
+            (typeof body === 'string' ? 'text/plain;charset=utf-8' : 'application/octet-stream');
+          const out =
+            bytes.length > 0 && method !== 'HEAD' && status !== 204 && status !== 304
+              ? utf8ToBytes(toBase64(sealBody(replyKey, type, bytes), true))
+              : EMPTY;
+          const digest = contentDigest(out);
+          const list = signatureParams(
+            RESPONSE_COMPONENTS,
+            Math.floor(now() / 1000),
+            own.publicKey.id,
+            serverAlg,
+          );
+          const resView: MessageView = {
+            status,
+            header: (n) => (n === 'content-digest' ? digest : undefined),
+          };
+          const resBase = signatureBase(list, resView, reqView);
+          if (!resBase) throw new SignedRequestError('components');
+          const h = signatureHeaders(list, await own.sign(resBase));
+          const headers: Record<string, string> = {
+            'content-digest': digest,
+            'signature-input': h.input,
+            signature: h.signature,
+            'cache-control': 'no-store',
+          };
+          if (out.length > 0) headers['content-type'] = WIRE_TYPE;
+          return { status, headers, body: out.length > 0 ? utf8Decode(out) : '' };
+        },
+      });
+      return { ok: true, request };
+    } catch {
+      // Anything unexpected fails closed, like every other refusal.
+      return fail('malformed');
+    }
+  }
+
+  return Object.freeze({
+    publicKey: ownP.then((k) => k.publicKey.id),
+    verify,
+  });
+}
+
+/** Reads `CRYPTO_SESSION_KEY` / `CRYPTO_SESSION_HOST` (crypto-sessions' variables) into options. */
+export function optionsFromEnv(): SignedServerOptions {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+  const key = env.CRYPTO_SESSION_KEY;
+  const origin = env.CRYPTO_SESSION_HOST;
+  if (!key) throw expectedType('CRYPTO_SESSION_KEY', 'a server secret key in the environment', key);
+  if (!origin)
+    throw expectedType('CRYPTO_SESSION_HOST', 'the origin clients sign for, in the environment', origin);
+  return { key, origin };
+}
