@@ -7,6 +7,7 @@
 // ../dist/*.js, which `npm start` builds first.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createServer as createNetServer } from 'node:net';
 import Fastify from 'fastify';
 import { bundleAll } from './server/bundle.mjs';
 import { indexPage, notFoundPage, strategyPage, summaryPage } from './server/pages.mjs';
@@ -76,9 +77,9 @@ export async function startPlayground({ port = 3000, host = '127.0.0.1', quiet =
     'fastify',
     (m) => m.default ?? m.sealedSession ?? m.fastifySealedSession,
   );
-  const signedServer = await loadDist(
-    'signed-server',
-    (m) => m.fastifySignedRequests ?? m.useAuthWithFastify,
+  const signedServer = await loadDist('signed-server', (m) => m.fastifySigned);
+  const signedClient = await loadDist('signed', (m) =>
+    m.generateSecretKey && m.getPublicKey ? m : undefined,
   );
 
   // --- browser bundles ----------------------------------------------------------------------
@@ -92,6 +93,7 @@ export async function startPlayground({ port = 3000, host = '127.0.0.1', quiet =
     let reason = b?.error ? `the page script could not be built: ${b.error}` : '';
     if (s.id === 'cookie' && !fastifySession.value) reason = fastifySession.reason;
     if (s.id === 'signed' && !signedServer.value) reason = signedServer.reason;
+    if (s.id === 'signed' && !signedClient.value) reason = signedClient.reason;
     if (s.id === 'worker' && bundles.get('worker-sw')?.error)
       reason = `worker script: ${bundles.get('worker-sw').error}`;
     availability.set(s.id, { available: !reason, reason });
@@ -373,17 +375,18 @@ export async function startPlayground({ port = 3000, host = '127.0.0.1', quiet =
   );
 
   // --- strategy 8: signed requests (sealed-session/signed/server) ---------------------------
-  // Registered once that module lands; see registerSigned below.
-  const signedHooks = await registerSigned(
-    app,
-    signedServer.value,
-    availability,
-    state,
-    record,
-    meReply,
-    transferReply,
-    userFrom,
+  // The origins clients may sign for: the port must be known before the plugin is registered.
+  const listenPort = port === 0 ? await freePort(host) : port;
+  const origins = [...new Set([host, '127.0.0.1', 'localhost', '::1'])].map(
+    (h) => `http://${h.includes(':') ? `[${h}]` : h}:${listenPort}`,
   );
+  const signedHooks = availability.get('signed').available
+    ? await registerSigned(
+        app,
+        { fastifySigned: signedServer.value, ...signedClient.value },
+        { state, record, meReply, transferReply, userFrom, origins },
+      )
+    : undefined;
 
   // --- what the pages poll ------------------------------------------------------------------
   app.get('/api/events', async (request) => {
@@ -510,7 +513,7 @@ export async function startPlayground({ port = 3000, host = '127.0.0.1', quiet =
     return reply.type('text/javascript; charset=utf-8').send(b.js);
   });
 
-  await app.listen({ port, host });
+  await app.listen({ port: listenPort, host });
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
@@ -526,13 +529,120 @@ export async function startPlayground({ port = 3000, host = '127.0.0.1', quiet =
   };
 }
 
+/** A free loopback port, so the signed-request origin is known before the server listens. */
+function freePort(host) {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 /**
- * Strategy 8. Wired against sealed-session/signed/server once it exists; until then the page
- * shows "module not available yet".
+ * Strategy 8: every route under /api/signed requires a request signed by the client's key
+ * (sealed-session/signed/server's Fastify plugin); replies are signed and encrypted. "Logging in"
+ * enrols the client's public key for a user name (a demo stand-in for a real login).
  */
-async function registerSigned(_app, signedPlugin, availability) {
-  if (!signedPlugin || !availability.get('signed')?.available) return undefined;
-  return undefined;
+async function registerSigned(app, mods, ctx) {
+  const { fastifySigned, generateSecretKey, getPublicKey } = mods;
+  const { state, record, meReply, transferReply, userFrom, origins } = ctx;
+  const serverSecret = generateSecretKey('ed25519');
+  const serverPublic = await getPublicKey(serverSecret);
+  app.get('/api/signed-key', async () => ({ publicKey: serverPublic }));
+  await app.register(
+    async (scope) => {
+      let lastFailure = '';
+      scope.decorateRequest('pgRecorded', false);
+      scope.addHook('onRequest', async () => {
+        lastFailure = '';
+      });
+      await scope.register(fastifySigned, {
+        key: serverSecret,
+        origin: origins,
+        decorator: 'peer',
+        maxBodySize: 16 * 1024,
+        onFailure: (reason) => {
+          lastFailure = String(reason);
+        },
+      });
+      // Refusals happen in the plugin, before any handler: log them here.
+      scope.addHook('onResponse', async (request, reply) => {
+        if (request.pgRecorded) return;
+        const signedHeaders = typeof request.headers.signature === 'string';
+        const credential = signedHeaders
+          ? `signature refused by sealed-session/signed/server${lastFailure ? ` (${lastFailure})` : ''}`
+          : 'no signature: refused before the handler ran';
+        const v = { authenticated: false, credential, verified: signedHeaders ? false : null };
+        record(request, 'signed', v, reply.statusCode);
+      });
+      const fingerprint = (peerKey) => `${peerKey.slice(0, 20)}…`;
+      const verdictOf = (request) => {
+        const peer = request.peer;
+        const enrolled = peer ? state.signers.get(peer.peerKey) : undefined;
+        if (!enrolled) {
+          const credential = `valid signature, but key ${fingerprint(peer.peerKey)} is not enrolled (logged out)`;
+          return { authenticated: false, credential, verified: true };
+        }
+        const credential = `signature verified: key ${fingerprint(peer.peerKey)}, enrolled by ${enrolled.user}`;
+        return { authenticated: true, user: enrolled.user, credential, verified: true };
+      };
+      const bodyOf = (request) => {
+        const b = request.body;
+        const text =
+          typeof b === 'string' ? b : b instanceof Uint8Array ? new TextDecoder().decode(b) : undefined;
+        if (text === undefined) return b;
+        try {
+          return JSON.parse(text);
+        } catch {
+          return undefined;
+        }
+      };
+      const send = async (request, reply, verdict, status, body) => {
+        request.pgRecorded = true;
+        record(request, 'signed', verdict, status);
+        return reply.secure.json(body, status);
+      };
+      scope.post('/login', async (request, reply) => {
+        const user = userFrom(bodyOf(request));
+        if (!user) {
+          return send(request, reply, { authenticated: false, credential: 'bad login body' }, 400, {
+            error: 'expected { user: 1-40 letters, digits or ._@- }',
+          });
+        }
+        if (state.signers.size >= 2000) state.signers.delete(state.signers.keys().next().value);
+        state.signers.set(request.peer.peerKey, { user, enrolled: Date.now() });
+        const credential = `login: key ${fingerprint(request.peer.peerKey)} enrolled for ${user}`;
+        return send(request, reply, { authenticated: true, user, credential, verified: true }, 200, {
+          authenticated: true,
+          user,
+        });
+      });
+      scope.post('/logout', async (request, reply) => {
+        const v = verdictOf(request);
+        state.signers.delete(request.peer.peerKey);
+        const logged = { ...v, credential: `logout: ${v.credential}; key forgotten` };
+        return send(request, reply, logged, 200, { authenticated: false });
+      });
+      scope.get('/me', async (request, reply) => {
+        const v = verdictOf(request);
+        const status = v.authenticated ? 200 : 401;
+        return send(request, reply, v, status, meReply('signed', v));
+      });
+      scope.post('/transfer', async (request, reply) => {
+        const v = verdictOf(request);
+        const status = v.authenticated ? 200 : 401;
+        return send(request, reply, v, status, transferReply('signed', v, bodyOf(request)));
+      });
+    },
+    { prefix: '/api/signed' },
+  );
+  return {
+    // A private JWK ("d" member) can only come from an extractable key.
+    privateKeyIn: (text) => /"d"\s*:\s*"[A-Za-z0-9_-]{20,}"/.test(text),
+  };
 }
 
 export { here, strategies, strategyById };
