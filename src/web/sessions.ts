@@ -1,0 +1,148 @@
+// Sessions for Web-standard runtimes (Workers, Deno, Bun, Node's fetch servers): read from a
+// `Request`, write to a `Response` or `Headers`. No `node:` imports; the portable crypto backend.
+import { type CookieSource, SessionEngine, type SessionOptions } from '../session/engine.js';
+import type { Session, SessionData } from '../session/session.js';
+
+const OPTION_NAMES: ReadonlySet<string> = new Set([
+  'key',
+  'sessionName',
+  'cookieName',
+  'cookie',
+  'expiry',
+  'absoluteExpiry',
+  'rolling',
+  'maxCookies',
+  'revocation',
+  'debug',
+]);
+
+/** @internal rejects misspelt or unsupported option names (they would silently fall back to defaults). */
+export function checkOptionNames(options: unknown): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) return; // engine reports it
+  for (const name of Object.keys(options)) {
+    if (name === 'secret' || name === 'salt') {
+      throw new TypeError(
+        `options.${name}: expected a 32-byte \`key\` (secret + salt is not supported here)`,
+      );
+    }
+    if (!OPTION_NAMES.has(name)) {
+      throw new TypeError(
+        `options.${name}: expected one of ${[...OPTION_NAMES].join(', ')}, got an unknown option`,
+      );
+    }
+  }
+}
+
+/** Something carrying a Cookie header: a `Request`, its `Headers`, the header itself, or a lookup by name. */
+export type WebCookieSource = Request | Headers | CookieSource;
+
+function cookieSourceOf(source: WebCookieSource): CookieSource {
+  if (source === null || source === undefined || typeof source === 'string' || typeof source === 'function') {
+    return source;
+  }
+  // Duck-typed rather than `instanceof`, so Request/Headers from another realm or polyfill work.
+  const headers = (source as Request).headers ?? source;
+  if (typeof (headers as Headers)?.get === 'function') return (headers as Headers).get('cookie');
+  return undefined;
+}
+
+function appendTo(headers: Headers, cookies: readonly string[]): void {
+  for (const c of cookies) headers.append('set-cookie', c);
+}
+
+/**
+ * Sealed cookie sessions for `Request`/`Response` code. Build one per session name at start-up
+ * (options are validated here), then per request `await load(request)` and `commit(session, response)`.
+ *
+ * @example
+ * ```ts
+ * const sessions = createSessions({ key: env.SESSION_KEY });
+ * export default {
+ *   async fetch(request: Request): Promise<Response> {
+ *     const session = await sessions.load(request);
+ *     session.set('visits', (session.get('visits') ?? 0) + 1);
+ *     return sessions.commit(session, new Response(`visit ${session.get('visits')}`));
+ *   },
+ * };
+ * ```
+ */
+export class WebSessions<T extends object = SessionData> {
+  readonly #engine: SessionEngine<T>;
+
+  constructor(options: SessionOptions) {
+    checkOptionNames(options);
+    this.#engine = new SessionEngine<T>(options);
+  }
+
+  /** The name the session is exposed under (`c.get('session')` in Hono). */
+  get sessionName(): string {
+    return this.#engine.sessionName;
+  }
+
+  /** The (first) cookie name. */
+  get cookieName(): string {
+    return this.#engine.cookieName;
+  }
+
+  /**
+   * The session of this request. Never throws for a bad cookie: a foreign, tampered, expired or
+   * unparsable one gives an empty session. The cookie is only opened when the session is first used,
+   * unless a revocation store is configured (then it is opened and checked here).
+   */
+  async load(source: WebCookieSource): Promise<Session<T>> {
+    const engine = this.#engine;
+    await engine.ready;
+    const session = engine.load(cookieSourceOf(source));
+    if (engine.eager) await engine.prepare(session);
+    return session;
+  }
+
+  /** The `Set-Cookie` values this session needs on its response (often none). Call once per response. */
+  cookies(session: Session<T>): string[] {
+    return this.#engine.commit(session);
+  }
+
+  /**
+   * Appends the session's `Set-Cookie` headers (never replacing others). Returns the response to
+   * send: the same one, or a copy when its headers are immutable (`Response.redirect()`, a `fetch()`
+   * result). With `Headers`, appends in place and returns them.
+   */
+  commit(session: Session<T>, target: Response): Response;
+  commit(session: Session<T>, target: Headers): Headers;
+  commit(session: Session<T>, target: Response | Headers): Response | Headers {
+    const cookies = this.cookies(session);
+    const isHeaders = typeof (target as Headers).append === 'function';
+    if (cookies.length === 0) return target;
+    if (isHeaders) {
+      appendTo(target as Headers, cookies);
+      return target;
+    }
+    const response = target as Response;
+    try {
+      appendTo(response.headers, cookies);
+      return response;
+    } catch {
+      // Immutable headers (guard "immutable"): the same response with mutable headers.
+      const copy = new Response(response.body, response);
+      appendTo(copy.headers, cookies);
+      return copy;
+    }
+  }
+}
+
+/**
+ * Builds {@link WebSessions} for one session name. Web runtimes use the portable crypto backend
+ * (`@noble/ciphers`); tokens are interchangeable with the Node adapters.
+ *
+ * @example
+ * ```ts
+ * import { createSessions } from 'sealed-session/web';
+ * const sessions = createSessions<{ userId: number }>({ key: process.env.SESSION_KEY! });
+ * const session = await sessions.load(request);
+ * session.set('userId', 42);
+ * return sessions.commit(session, Response.json({ ok: true }));
+ * ```
+ */
+export function createSessions<T extends object = SessionData>(options: SessionOptions): WebSessions<T> {
+  return new WebSessions<T>(options);
+}
