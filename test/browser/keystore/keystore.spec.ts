@@ -103,7 +103,7 @@ test.describe('reload survival (item 8)', () => {
     await open(page, appUrl('expose=1'));
     const before = await page.evaluate(() => window.name);
     await page.evaluate(
-      ([s]) => (window as unknown as { app: { set(k: string, v: string): void } }).app.set('token', s),
+      ([s]) => (window as unknown as { app: { set(k: string, v: string): void } }).app.set('token', s!),
       [secret],
     );
     const after = await page.evaluate(() => ({ name: window.name, sealed: sessionStorage.length }));
@@ -129,7 +129,7 @@ test.describe('reload survival (item 8)', () => {
     await open(page, appUrl('expose=1'));
     expect(JSON.parse(await page.evaluate(() => window.name)).appPref).toBe('dark');
     await page.evaluate(
-      ([s]) => (window as unknown as { app: { set(k: string, v: string): void } }).app.set('token', s),
+      ([s]) => (window as unknown as { app: { set(k: string, v: string): void } }).app.set('token', s!),
       [secret],
     );
     await page.reload();
