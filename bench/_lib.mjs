@@ -195,6 +195,7 @@ export function startChild(script, args = [], { timeoutMs = 15_000, env } = {}) 
       });
     child.once('message', (m) => {
       clearTimeout(timer);
+      child.off('exit', early);
       if (m?.skip) {
         stop().then(() => resolve({ skip: m.skip }));
       } else if (Number.isInteger(m?.port)) {
@@ -203,18 +204,49 @@ export function startChild(script, args = [], { timeoutMs = 15_000, env } = {}) 
         stop().then(() => reject(new Error(`${script}: unexpected ready message`)));
       }
     });
-    child.once('exit', (code, signal) => {
+    const early = (code, signal) => {
       clearTimeout(timer);
       children.delete(child);
       reject(new Error(`${script} ${args.join(' ')} exited early (${signal ?? code})`));
-    });
+    };
+    child.once('exit', early);
   });
 }
 
-/** In a child started by {@link startChild}: report readiness, and die with the parent. */
+/**
+ * In a child started by {@link startChild}: report readiness, die with the parent, and answer
+ * {@link childCpu} requests.
+ */
 export function childReady(port) {
   process.on('disconnect', () => process.exit(0));
+  process.on('message', (m) => {
+    if (m?.type === 'cpu') {
+      const u = process.cpuUsage();
+      process.send({ type: 'cpu', id: m.id, us: u.user + u.system });
+    }
+  });
   process.send({ port });
+}
+
+let cpuSeq = 0;
+/** CPU time (user + system, µs) a child started by {@link startChild} has used so far. */
+export function childCpu(child) {
+  const id = ++cpuSeq;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off('message', on);
+      reject(new Error('child did not report its CPU time'));
+    }, 5000);
+    const on = (m) => {
+      if (m?.type === 'cpu' && m.id === id) {
+        clearTimeout(timer);
+        child.off('message', on);
+        resolve(m.us);
+      }
+    };
+    child.on('message', on);
+    child.send({ type: 'cpu', id });
+  });
 }
 
 /** In a child started by {@link startChild}: say why this variant cannot run, then exit. */
@@ -234,13 +266,14 @@ export function cookieHeaderFrom(setCookies) {
 }
 
 /**
- * Runs autocannon against `url` for `duration` seconds and returns `{ rps, non2xx, errors, p99 }`.
+ * Runs autocannon against `url` for `duration` seconds and returns `{ total, rps, non2xx, errors, p99 }`.
  * `rps` counts every response; `non2xx`/`errors` must be 0 for the number to mean anything.
  */
 export async function loadRun(url, { duration = 5, connections = 10, headers = {}, method = 'GET' } = {}) {
   const { default: autocannon } = await import('autocannon');
   const r = await autocannon({ url, duration, connections, headers, method, pipelining: 1 });
   return {
+    total: r.requests.total,
     rps: r.requests.total / ((r.finish - r.start) / 1000),
     non2xx: r.non2xx,
     errors: r.errors + r.timeouts,

@@ -1,0 +1,49 @@
+// One Fastify server for bench/session-http.mjs, in its own process:
+//   node bench/_session-servers/fastify.mjs bare|ours|secure-session
+// Listens on 127.0.0.1, a free port, and reports it over IPC. Routes:
+//   /login  writes the 214-byte fixture session (to obtain a valid cookie first)
+//   /rw     reads a value and writes one (the session is re-sealed on every response)
+//   /ro     reads a value only
+//   /none   never touches the session
+import { createRequire } from 'node:module';
+import Fastify from 'fastify';
+import { childReady, childSkip, distUrl, tryImport } from '../_lib.mjs';
+import { COOKIE_NAME, KEY, SESSION } from './fixture.mjs';
+
+const require = createRequire(import.meta.url);
+const variant = process.argv[2];
+const cookie = { path: '/', httpOnly: true, secure: true, sameSite: 'lax' };
+const app = Fastify({ logger: false });
+
+if (variant === 'ours') {
+  const { mod, error } = await tryImport(distUrl('fastify'));
+  const plugin = mod?.default ?? mod?.fastifySealedSession ?? mod?.sealedSession;
+  if (typeof plugin !== 'function') {
+    childSkip(`sealed-session/fastify: ${error ?? 'dist/fastify.js exports no plugin yet'}`);
+    await new Promise(() => {});
+  }
+  await app.register(plugin, { key: KEY, cookieName: COOKIE_NAME, cookie });
+} else if (variant === 'secure-session') {
+  await app.register(require('@fastify/secure-session'), { key: KEY, cookieName: COOKIE_NAME, cookie });
+} else if (variant !== 'bare') {
+  throw new Error(`unknown variant ${variant}`);
+}
+
+const sessions = variant !== 'bare';
+let n = 0;
+app.get('/login', async (request) => {
+  if (sessions) for (const [k, v] of Object.entries(SESSION)) request.session.set(k, v);
+  return { ok: true };
+});
+app.get('/rw', async (request) => {
+  n++;
+  if (!sessions) return { user: null, n };
+  const user = request.session.get('userId') ?? null;
+  request.session.set('lastSeen', n);
+  return { user, n };
+});
+app.get('/ro', async (request) => ({ user: sessions ? (request.session.get('userId') ?? null) : null }));
+app.get('/none', async () => ({ ok: true }));
+
+await app.listen({ host: '127.0.0.1', port: 0 });
+childReady(app.server.address().port);

@@ -1,0 +1,176 @@
+// Benchmark (b): HTTP throughput with sessions, autocannon against servers each in its own process
+// on 127.0.0.1 (bench/_session-servers/*.mjs).
+//   node bench/session-http.mjs            (after `npx tsdown`; `npm run bench -- session-http` builds)
+// Fastify bare / + sealed-session / + @fastify/secure-session, Express bare / + sealed-session /
+// + cookie-session; each on a read+write, a read-only and an untouched route. Every request carries
+// a valid session cookie obtained first from that same server.
+// Runs are interleaved (round r visits the servers in a rotated order) so drifting load from other
+// processes hits every server alike. Env: BENCH_HTTP_ROUNDS (2), BENCH_HTTP_DURATION (s, 3),
+// BENCH_HTTP_CONNECTIONS (10), BENCH_HTTP_WARMUP (s, 1).
+import { fileURLToPath } from 'node:url';
+import {
+  childCpu,
+  cookieHeaderFrom,
+  fmtInt,
+  fmtRatio,
+  loadRun,
+  machineLine,
+  printTable,
+  startChild,
+  verdict,
+} from './_lib.mjs';
+
+const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 2);
+const DURATION = Number(process.env.BENCH_HTTP_DURATION ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10);
+const WARMUP = Number(process.env.BENCH_HTTP_WARMUP ?? 1);
+const ROUTES = [
+  { path: '/rw', label: 'read+write' },
+  { path: '/ro', label: 'read-only' },
+  { path: '/none', label: 'untouched' },
+];
+const serverScript = (name) => fileURLToPath(new URL(`./_session-servers/${name}.mjs`, import.meta.url));
+
+const FRAMEWORKS = [
+  {
+    name: 'Fastify',
+    script: serverScript('fastify'),
+    variants: [
+      { id: 'bare', label: 'Fastify bare' },
+      { id: 'ours', label: 'Fastify + sealed-session' },
+      { id: 'secure-session', label: 'Fastify + @fastify/secure-session' },
+    ],
+    targets: [
+      { route: '/rw', of: 'ours', vs: 'secure-session', min: 1.6 },
+      { route: '/ro', of: 'ours', vs: 'bare', min: 0.8 },
+      { route: '/none', of: 'ours', vs: 'bare', min: 0.95 },
+    ],
+  },
+  {
+    name: 'Express',
+    script: serverScript('express'),
+    variants: [
+      { id: 'bare', label: 'Express bare' },
+      { id: 'ours', label: 'Express + sealed-session' },
+      { id: 'cookie-session', label: 'Express + cookie-session' },
+    ],
+    targets: [
+      { route: '/rw', of: 'ours', vs: 'cookie-session', min: 1 },
+      { route: '/ro', of: 'ours', vs: 'cookie-session', min: 1 },
+      { route: '/none', of: 'ours', vs: 'cookie-session', min: 1 },
+    ],
+  },
+];
+
+/** Gets a session cookie from the server and checks that it is really read back and re-written. */
+async function prepare(server, variant) {
+  if (variant === 'bare') return {};
+  const login = await fetch(`${server.url}/login`);
+  const cookie = cookieHeaderFrom(login.headers.getSetCookie());
+  if (!cookie) throw new Error(`${variant}: /login set no cookie`);
+  const headers = { cookie };
+  const ro = await fetch(`${server.url}/ro`, { headers });
+  const body = await ro.json();
+  if (body.user !== 'usr_7Hq2LmP9') throw new Error(`${variant}: the session cookie was not read back`);
+  if (ro.headers.getSetCookie().length !== 0)
+    throw new Error(`${variant}: /ro re-wrote an unchanged session`);
+  const rw = await fetch(`${server.url}/rw`, { headers });
+  if (rw.headers.getSetCookie().length === 0) throw new Error(`${variant}: /rw wrote no cookie`);
+  await rw.arrayBuffer();
+  return headers;
+}
+
+async function runFramework(fw) {
+  const servers = new Map();
+  const notes = [];
+  try {
+    for (const v of fw.variants) {
+      const s = await startChild(fw.script, [v.id]);
+      if (s.skip) {
+        notes.push(`skipped ${v.label}: ${s.skip}`);
+        continue;
+      }
+      servers.set(v.id, { ...s, variant: v, headers: await prepare(s, v.id) });
+    }
+    const ids = [...servers.keys()];
+    const results = new Map(); // `${id} ${path}` → [{ rps, cpu }]
+    const once = async (id, path, duration) => {
+      const s = servers.get(id);
+      const cpu0 = await childCpu(s.child);
+      const r = await loadRun(`${s.url}${path}`, { duration, connections: CONNECTIONS, headers: s.headers });
+      const cpuS = ((await childCpu(s.child)) - cpu0) / 1e6;
+      if (r.non2xx || r.errors)
+        notes.push(`${s.variant.label} ${path}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+      return { rps: r.rps, cpuRps: r.total / cpuS, p99: r.p99 };
+    };
+    for (const id of ids) for (const { path } of ROUTES) await once(id, path, WARMUP);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const { path } of ROUTES) {
+        for (let i = 0; i < ids.length; i++) {
+          const id = ids[(i + round) % ids.length];
+          const key = `${id} ${path}`;
+          if (!results.has(key)) results.set(key, []);
+          results.get(key).push(await once(id, path, DURATION));
+        }
+      }
+    }
+    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const get = (id, path) => {
+      const rs = results.get(`${id} ${path}`);
+      return (
+        rs && {
+          rps: mean(rs.map((r) => r.rps)),
+          cpuRps: mean(rs.map((r) => r.cpuRps)),
+          p99: mean(rs.map((r) => r.p99)),
+        }
+      );
+    };
+    return { servers, notes, get };
+  } finally {
+    await Promise.all([...servers.values()].map((s) => s.stop()));
+  }
+}
+
+console.log(
+  `Sessions over HTTP (autocannon, ${CONNECTIONS} connections, ${ROUNDS} x ${DURATION} s per cell after a ${WARMUP} s warm-up)`,
+);
+console.log(machineLine());
+const verdicts = [];
+for (const fw of FRAMEWORKS) {
+  const { servers, notes, get } = await runFramework(fw);
+  console.log(`\n${fw.name}`);
+  const bare = 'bare';
+  printTable(
+    ['server', 'route', 'req/s', 'vs bare', 'req/server-CPU-s', 'vs bare (CPU)', 'p99 ms'],
+    fw.variants
+      .filter((v) => servers.has(v.id))
+      .flatMap((v) =>
+        ROUTES.map(({ path, label }) => {
+          const r = get(v.id, path);
+          const b = get(bare, path);
+          return [
+            v.label,
+            label,
+            fmtInt(r.rps),
+            fmtRatio(r.rps, b?.rps),
+            fmtInt(r.cpuRps),
+            fmtRatio(r.cpuRps, b?.cpuRps),
+            r.p99.toFixed(1),
+          ];
+        }),
+      ),
+  );
+  for (const n of notes) console.log(`note: ${n}`);
+  for (const t of fw.targets) {
+    const label = `${fw.name} ${ROUTES.find((r) => r.path === t.route).label}: ${servers.get(t.of)?.variant.label ?? t.of} vs ${servers.get(t.vs)?.variant.label ?? t.vs}`;
+    const a = get(t.of, t.route);
+    const b = get(t.vs, t.route);
+    const wall = verdict(`${label} (req/s)`, a?.rps, b?.rps, t.min);
+    const cpu = verdict('same per server CPU-second', a?.cpuRps, b?.cpuRps, t.min);
+    verdicts.push(`${wall.text}; ${cpu.text.replace(/^\[[A-Z/ ]+\] /, '')}`);
+  }
+}
+console.log(
+  '\nTargets (req/s is the target metric; per server CPU-second is shown because the machine is shared):',
+);
+for (const v of verdicts) console.log(v);
