@@ -110,6 +110,11 @@ async function bodyBytes(body: unknown, headers: Headers): Promise<Uint8Array | 
   );
 }
 
+// Own properties only: a polluted Object.prototype (say `.method = 'DELETE'`) must not leak in.
+function own<T extends object, K extends keyof T>(o: T | undefined, k: K): T[K] | undefined {
+  return o !== undefined && Object.hasOwn(o, k) ? o[k] : undefined;
+}
+
 function positive(what: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
@@ -139,8 +144,8 @@ function createSecureFetch(
   const log =
     verbose === true ? (l: string) => console.debug(l) : typeof verbose === 'function' ? verbose : null;
 
-  const own = loadSecretKey(clientSecretKey, 'clientSecretKey');
-  own.catch(() => {});
+  const ownKey = loadSecretKey(clientSecretKey, 'clientSecretKey');
+  ownKey.catch(() => {});
   const verifyServer = createVerifier(server);
   verifyServer.catch(() => {});
   const serverDh = dhPublicOf(server);
@@ -165,18 +170,18 @@ function createSecureFetch(
   }
 
   async function secureFetch(input: RequestInfo | URL, init?: RequestInit): Promise<SecureResponse> {
-    const key = await own;
+    const key = await ownKey;
     let url: URL;
     let method: string | undefined;
-    const headers = new Headers(defaults.headers);
-    let body: unknown = defaults.body;
+    const headers = new Headers(own(defaults, 'headers'));
+    let body: unknown = own(defaults, 'body');
     if (typeof Request !== 'undefined' && input instanceof Request) {
       url = new URL(input.url);
       method = input.method;
       input.headers.forEach((v, k) => {
         headers.set(k, v);
       });
-      if (input.body && init?.body === undefined) {
+      if (input.body && own(init, 'body') === undefined) {
         body = new Uint8Array(await input.arrayBuffer());
         if (!headers.has('content-type')) headers.set('content-type', 'application/octet-stream');
       }
@@ -185,12 +190,12 @@ function createSecureFetch(
     } else throw expectedType('input', 'a URL string, a URL or a Request', input);
     if (init !== undefined && (typeof init !== 'object' || init === null))
       throw expectedType('init', 'an object', init);
-    if (init?.headers)
-      new Headers(init.headers).forEach((v, k) => {
+    if (own(init, 'headers'))
+      new Headers(own(init, 'headers')).forEach((v, k) => {
         headers.set(k, v);
       });
-    if (init && 'body' in init && init.body !== undefined) body = init.body;
-    method = String(init?.method ?? method ?? defaults.method ?? 'GET').toUpperCase();
+    if (own(init, 'body') !== undefined) body = own(init, 'body');
+    method = String(own(init, 'method') ?? method ?? own(defaults, 'method') ?? 'GET').toUpperCase();
     if (!METHODS.has(method)) throw expectedType('method', `one of ${[...METHODS].join(', ')}`, method);
     if (url.protocol !== 'https:' && url.protocol !== 'http:')
       throw expectedType('url', 'an http(s) URL', url.protocol);
@@ -221,13 +226,13 @@ function createSecureFetch(
     headers.set('signature-input', sig.input);
     headers.set('signature', sig.signature);
 
-    const res = await doFetch(url.href, {
-      ...defaults,
-      ...init,
+    // Null prototype, every member copied explicitly (see `own`).
+    const finalInit: RequestInit = Object.assign(Object.create(null) as RequestInit, defaults, init ?? {}, {
       method,
       headers,
       body: plain ? utf8Decode(wire) : undefined,
     });
+    const res = await doFetch(url.href, finalInit);
     const status = res.status;
     const fail = (reason: ConstructorParameters<typeof SignedResponseError>[0]): never => {
       log?.(`[SecureFetch] ${method} ${url.origin}${url.pathname} -> ${status} REJECTED (${reason})`);

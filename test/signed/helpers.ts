@@ -1,6 +1,11 @@
 // Shared fixtures for the signed-request suites: a server core behind a Web handler, and a
 // SecureFetch whose transport can be intercepted to play the attacker in the middle.
-import { generateSecretKey, getPublicKey, SecureFetch, type SecureFetchFunction } from '../../src/signed/index.js';
+import {
+  generateSecretKey,
+  getPublicKey,
+  SecureFetch,
+  type SecureFetchFunction,
+} from '../../src/signed/index.js';
 import { createSignedHandler, MemoryReplayCache, type SignedServerOptions } from '../../src/signed/server.js';
 
 export const ORIGIN = 'https://api.example.test';
@@ -67,8 +72,9 @@ export async function makeRig(
       let req = new Request(input, init);
       rig.wire.push(req.clone());
       if (opts.tamper) req = await opts.tamper(req);
+      const copy = req.clone();
       const res = await rig.handler(req);
-      return opts.tamperResponse ? opts.tamperResponse(res, req) : res;
+      return opts.tamperResponse ? opts.tamperResponse(res, copy) : res;
     },
   });
   return rig;
@@ -77,7 +83,12 @@ export async function makeRig(
 /** A copy of `req` with some fields changed (the body is copied as bytes). */
 export async function remake(
   req: Request,
-  change: { url?: string; method?: string; headers?: Record<string, string | null>; body?: string | null } = {},
+  change: {
+    url?: string;
+    method?: string;
+    headers?: Record<string, string | null>;
+    body?: string | null;
+  } = {},
 ): Promise<Request> {
   const headers = new Headers(req.headers);
   for (const [k, v] of Object.entries(change.headers ?? {})) {
@@ -86,7 +97,11 @@ export async function remake(
   }
   const method = change.method ?? req.method;
   const body =
-    change.body !== undefined ? change.body : req.body ? new Uint8Array(await req.clone().arrayBuffer()) : null;
+    change.body !== undefined
+      ? change.body
+      : req.body
+        ? new Uint8Array(await req.clone().arrayBuffer())
+        : null;
   return new Request(change.url ?? req.url, {
     method,
     headers,
