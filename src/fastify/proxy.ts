@@ -1,0 +1,148 @@
+// The object user code sees as `request.session`: `@fastify/secure-session`'s API (get/set/delete/
+// data/options/touch/regenerate/changed/deleted) plus property access (`request.session.userId`),
+// through a Proxy as the original does. One shared handler; per request only a small slot object.
+// The cookie is opened on first use, never before (no crypto for a request that ignores its session).
+import type { Session as CoreSession } from '../session/session.js';
+import { stateOf } from '../session/session.js';
+
+/** Where the engine's debug lines go while a session is being opened (a request's logger). */
+export interface LogContext {
+  /** undefined: the instance logger; null: silent (the decode decorator logs by itself). */
+  log: MinimalLogger | null | undefined;
+  /** Reason code of the last refused cookie (never the cookie). */
+  reason: string | undefined;
+  legacyReason: string | undefined;
+}
+
+/** The part of a logger this module calls. */
+export interface MinimalLogger {
+  debug?: (...args: never[]) => void;
+  trace?: (...args: never[]) => void;
+}
+
+/** @internal one session of one request. */
+export interface Slot {
+  readonly session: CoreSession<Record<string, unknown>>;
+  readonly log: MinimalLogger | undefined;
+  readonly ctx: LogContext;
+  /** `Expires` to write (the original passes it through to `@fastify/cookie`). */
+  expires: Date | undefined;
+  loaded: boolean;
+  bound: Record<string, (...args: unknown[]) => unknown> | undefined;
+}
+
+export const kSlot: unique symbol = Symbol('sealed-session.slot');
+
+type Method = (slot: Slot, ...args: unknown[]) => unknown;
+
+const METHODS: Record<string, Method> = {
+  get: (slot, key) => slot.session.get(key as string),
+  set: (slot, key, value) => slot.session.set(key as string, value),
+  delete: (slot) => slot.session.delete(),
+  data: (slot) => slot.session.data(),
+  touch: (slot) => slot.session.touch(),
+  regenerate: (slot, keep) => slot.session.regenerate(keep as string[] | undefined),
+  options: (slot, opts) => {
+    if (opts !== null && typeof opts === 'object') {
+      const { expires, secure, signed: _signed, ...rest } = opts as Record<string, unknown>;
+      if (expires instanceof Date) slot.expires = expires;
+      if (secure !== undefined) rest.secure = secure === 'auto' ? true : secure;
+      return slot.session.options(rest);
+    }
+    return slot.session.options(opts as never);
+  },
+  toJSON: (slot) => slot.session.data(),
+};
+
+/** Opens the cookie on first use, with the request's logger receiving the debug line if refused. */
+export function ensureLoaded(slot: Slot): void {
+  if (slot.loaded) return;
+  slot.loaded = true;
+  if (stateOf(slot.session).loaded) return;
+  const ctx = slot.ctx;
+  const previous = ctx.log;
+  ctx.log = slot.log;
+  try {
+    void slot.session.id; // any access opens the session
+  } finally {
+    ctx.log = previous;
+  }
+}
+
+const handler: ProxyHandler<Slot> = {
+  get(slot, prop) {
+    if (prop === kSlot) return slot;
+    if (typeof prop === 'symbol') return undefined;
+    ensureLoaded(slot);
+    if (Object.hasOwn(METHODS, prop)) {
+      slot.bound ??= {};
+      let fn = slot.bound[prop];
+      if (!fn) {
+        const method = METHODS[prop]!;
+        fn = (...args: unknown[]) => method(slot, ...args);
+        slot.bound[prop] = fn;
+      }
+      return fn;
+    }
+    if (prop === 'changed') return slot.session.changed;
+    if (prop === 'deleted') return slot.session.deleted;
+    return slot.session.get(prop);
+  },
+  set(slot, prop, value) {
+    if (typeof prop === 'symbol') return false;
+    ensureLoaded(slot);
+    // The original exposes `changed`/`deleted` as writable fields; setting them true still works.
+    if (prop === 'changed') {
+      if (value) slot.session.touch();
+      return true;
+    }
+    if (prop === 'deleted') {
+      if (value) slot.session.delete();
+      return true;
+    }
+    slot.session.set(prop, value);
+    return true;
+  },
+  deleteProperty(slot, prop) {
+    if (typeof prop === 'symbol') return false;
+    ensureLoaded(slot);
+    slot.session.set(prop, undefined);
+    return true;
+  },
+  has(slot, prop) {
+    if (typeof prop === 'symbol') return prop === kSlot;
+    if (Object.hasOwn(METHODS, prop) || prop === 'changed' || prop === 'deleted') return true;
+    ensureLoaded(slot);
+    return slot.session.get(prop) !== undefined;
+  },
+  // `{ ...request.session }` and Object.keys() list the data, not the machinery.
+  ownKeys(slot) {
+    ensureLoaded(slot);
+    return Object.keys(slot.session.data());
+  },
+  getOwnPropertyDescriptor(slot, prop) {
+    if (typeof prop === 'symbol') return undefined;
+    ensureLoaded(slot);
+    const value = slot.session.get(prop);
+    if (value === undefined) return undefined;
+    return { value, writable: true, enumerable: true, configurable: true };
+  },
+};
+
+/** Wraps a core session for user code. */
+export function wrap(
+  session: CoreSession<Record<string, unknown>>,
+  ctx: LogContext,
+  log: MinimalLogger | undefined,
+  expires: Date | undefined,
+): object {
+  const slot: Slot = { session, log, ctx, expires, loaded: false, bound: undefined };
+  return new Proxy(slot, handler);
+}
+
+/** The slot behind a proxy made by {@link wrap}, or undefined for anything else. */
+export function unwrap(value: unknown): Slot | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const slot = (value as { [kSlot]?: Slot })[kSlot];
+  return slot !== undefined && typeof slot === 'object' ? slot : undefined;
+}
