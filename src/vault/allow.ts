@@ -2,10 +2,13 @@
 // parsed absolute URL (never the caller's string) with load-time intrinsics only.
 import { expectedType } from '../core/errors.js';
 import {
+  charCode,
+  freeze,
   includes,
   isArray,
   loadHref,
   RealURL,
+  slice,
   startsWith,
   toLower,
   urlOrigin,
@@ -27,19 +30,37 @@ export interface AllowRule {
 /** The methods an allowlist entry may name. */
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** The compiled form: frozen, null-prototype, read by index only. */
+/** One compiled entry: frozen, null-prototype. */
 export interface Rule {
   readonly o: string;
   readonly p: string;
   readonly m: Readonly<Record<string, true>>;
 }
 
+/**
+ * The compiled allowlist: a frozen null-prototype object read by index, so that no
+ * `Array.prototype` setter, iterator or method is involved in building or matching it.
+ */
+export interface Rules {
+  readonly length: number;
+  readonly [i: number]: Rule;
+}
+
 const METHODS = 'GET HEAD POST PUT PATCH DELETE';
-const METHOD_SET: Record<string, true> = { __proto__: null } as unknown as Record<string, true>;
-for (const m of METHODS.split(' ')) METHOD_SET[m] = true;
 
 /** True for one of the fixed set of methods, upper-case. */
-export const isMethod = (m: string): boolean => METHOD_SET[m] === true;
+export const isMethod = (m: string): boolean => {
+  switch (m) {
+    case 'GET':
+    case 'HEAD':
+    case 'POST':
+    case 'PUT':
+    case 'PATCH':
+    case 'DELETE':
+      return true;
+  }
+  return false;
+};
 
 // Segments that a server may still read as a dot segment or a separator after the URL parser has
 // normalised the path (`..;` for Tomcat-style path parameters, encoded slashes and backslashes).
@@ -59,20 +80,22 @@ const suspiciousPath = (path: string): boolean => {
  * compileAllow([{ origin: 'https://api.example.com', pathPrefix: '/v1', methods: ['GET'] }], 'createVault');
  * ```
  */
-export function compileAllow(allow: unknown, where: string): readonly Rule[] {
+export function compileAllow(allow: unknown, where: string): Rules {
   if (!isArray(allow) || allow.length === 0)
     throw expectedType(
       `${where}: options.allow`,
       'a non-empty array of { origin, pathPrefix, methods }',
       allow,
     );
-  const rules: Rule[] = [];
+  const rules = { __proto__: null, length: 0 } as unknown as { length: number; [i: number]: Rule };
   for (let i = 0; i < allow.length; i++) {
     const at = `${where}: options.allow[${i}]`;
     const e = allow[i] as Partial<AllowRule> | null;
     if (typeof e !== 'object' || e === null)
       throw expectedType(at, 'an object { origin, pathPrefix, methods }', e);
-    const { origin, pathPrefix, methods } = e;
+    const origin = e.origin;
+    const prefix = e.pathPrefix;
+    const methods = e.methods as unknown;
     let parsed: URL | undefined;
     try {
       parsed = new RealURL(origin as string);
@@ -80,45 +103,32 @@ export function compileAllow(allow: unknown, where: string): readonly Rule[] {
     if (
       typeof origin !== 'string' ||
       !parsed ||
-      (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') ||
+      !(startsWith(origin, 'https://') || startsWith(origin, 'http://')) ||
       urlOrigin(parsed) !== origin
     )
-      throw expectedType(
-        `${at}.origin`,
-        'an exact http(s) origin such as "https://api.example.com" (scheme://host[:port], lower-case, no path, no trailing slash)',
-        origin,
-      );
+      throw expectedType(`${at}.origin`, 'an exact origin like "https://api.example.com"', origin);
     if (
-      typeof pathPrefix !== 'string' ||
-      !startsWith(pathPrefix, '/') ||
-      urlPath(new RealURL(pathPrefix, 'http://h')) !== pathPrefix ||
-      includes(pathPrefix, '?') ||
-      suspiciousPath(pathPrefix)
+      typeof prefix !== 'string' ||
+      !startsWith(prefix, '/') ||
+      urlPath(new RealURL(prefix, 'http://h')) !== prefix ||
+      includes(prefix, '?') ||
+      suspiciousPath(prefix)
     )
-      throw expectedType(
-        `${at}.pathPrefix`,
-        'a normalised path starting with "/" such as "/api" (no dot segments, query or encoded slash)',
-        pathPrefix,
-      );
-    if (
-      !isArray(methods) ||
-      methods.length === 0 ||
-      !methods.every((m) => typeof m === 'string' && isMethod(m))
-    )
-      throw expectedType(
-        `${at}.methods`,
-        `a non-empty array of upper-case methods from ${METHODS.split(' ').join(', ')}`,
-        methods,
-      );
+      throw expectedType(`${at}.pathPrefix`, 'a normalised path like "/api"', prefix);
     const m = { __proto__: null } as unknown as Record<string, true>;
-    for (let j = 0; j < methods.length; j++) m[methods[j] as string] = true;
-    // '/api/' and '/api' both mean "the /api segment and below".
-    const p = pathPrefix.length > 1 && pathPrefix.endsWith('/') ? pathPrefix.slice(0, -1) : pathPrefix;
-    rules.push(
-      Object.freeze({ __proto__: null, o: origin, p: p === '/' ? '' : p, m: Object.freeze(m) }) as Rule,
-    );
+    let n = isArray(methods) ? methods.length : 0;
+    for (let j = 0; j < n; j++) {
+      const x = (methods as unknown[])[j];
+      if (typeof x === 'string' && isMethod(x)) m[x] = true;
+      else n = 0;
+    }
+    if (n === 0) throw expectedType(`${at}.methods`, `a non-empty array of ${METHODS}`, methods);
+    // '/api/' and '/api' both mean "the /api segment and below"; '/' (kept as '') the whole origin.
+    const l = prefix.length;
+    const p = charCode(prefix, l - 1) === 47 ? slice(prefix, 0, l - 1) : prefix;
+    rules[rules.length++] = freeze({ __proto__: null, o: origin, p, m: freeze(m) }) as Rule;
   }
-  return Object.freeze(rules);
+  return freeze(rules);
 }
 
 /** Why a URL was refused; never contains the URL itself. */
@@ -133,7 +143,7 @@ export type Refusal = 'url' | 'userinfo' | 'path' | 'method' | 'not-allowed';
  * const r = matchUrl(rules, 'https://api.example.com/v1/me', 'GET');
  * ```
  */
-export function matchUrl(rules: readonly Rule[], input: string, method: string): URL | Refusal {
+export function matchUrl(rules: Rules, input: string, method: string): URL | Refusal {
   let u: URL;
   try {
     u = new RealURL(input, loadHref);

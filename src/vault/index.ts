@@ -3,7 +3,7 @@
 // requests that match the allowlist. Everything it touches after load is a captured intrinsic, so a
 // script injected later cannot patch its way to the token (THREATS.md 20-25).
 import { expectedType } from '../core/errors.js';
-import { type AllowRule, compileAllow, isMethod, matchUrl, type Rule } from './allow.js';
+import { type AllowRule, compileAllow, matchUrl, type Rules } from './allow.js';
 import { VaultError } from './errors.js';
 import {
   abLength,
@@ -133,13 +133,13 @@ function readHeaders(h: unknown, out: Record<string, string>): void {
     for (let i = 0; i < h.length; i++) {
       const pair = h[i];
       if (!isArray(pair) || pair.length !== 2)
-        throw expectedType('init.headers', 'pairs of [name, value]', pair);
+        throw expectedType('init.headers', 'pairs [name, value]', pair);
       add(pair[1], pair[0]);
     }
   else if (typeof h === 'object') {
     const ks = keys(h);
     for (let i = 0; i < ks.length; i++) add((h as Record<string, unknown>)[ks[i]!], ks[i]);
-  } else throw expectedType('init.headers', 'a Headers, an array of pairs or a record', h);
+  } else throw expectedType('init.headers', 'a Headers, pairs or a record', h);
 }
 
 const okBody = (b: unknown): boolean =>
@@ -160,52 +160,45 @@ const choice = (v: unknown, what: string, allowed: readonly string[]): string =>
 const MODES = ['cors', 'same-origin'];
 const REDIRECTS = ['manual', 'error'];
 
+/** A prepared request, on a null prototype (never an array: destructuring would use an iterator). */
+interface Prepared {
+  /** The absolute URL, serialised once from the parsed URL that was matched. */
+  h: string;
+  /** Request options, null-prototype. */
+  i: RequestInit;
+  /** The header record inside `i`, lower-case names. */
+  x: Record<string, string>;
+}
+
 /** The URL to fetch (stringified once, matched) and the options, on a null prototype. */
-function prepare(
-  rules: readonly Rule[],
-  input: unknown,
-  init: unknown,
-  dflt: string,
-): [string, RequestInit, Record<string, string>] {
+function prepare(rules: Rules, input: unknown, init: unknown, dflt: string): Prepared {
   let s: string;
   if (typeof input === 'string') s = input;
   else if (brand(hrefGetter, input)) s = urlHref(input);
-  else
-    throw expectedType(
-      'input',
-      'a URL string or a URL object (Request objects are refused: pass request.url and an init)',
-      input,
-    );
+  else throw expectedType('input', 'a URL string or URL (not a Request)', input);
   if (init !== undefined && (init === null || typeof init !== 'object'))
     throw expectedType('init', 'an object or undefined', init);
   // Each member is read exactly once and turned into a primitive before anything is checked.
   const m = own(init, 'method');
   const method = m === undefined ? dflt : toUpper(toStr(m));
-  if (!isMethod(method))
-    throw new VaultError('ERR_VAULT_NOT_ALLOWED', 'request refused by the allowlist (method)');
   const body = own(init, 'body');
   if (!okBody(body))
-    throw expectedType(
-      'init.body',
-      'a string, Blob, ArrayBuffer, typed array, FormData or URLSearchParams',
-      body,
-    );
+    throw expectedType('init.body', 'a string, Blob, BufferSource, FormData or URLSearchParams', body);
   const mode = choice(own(init, 'mode'), 'mode', MODES);
   const redirect = choice(own(init, 'redirect'), 'redirect', REDIRECTS);
-  const headers = { __proto__: null } as unknown as Record<string, string>;
-  readHeaders(own(init, 'headers'), headers);
+  const x = { __proto__: null } as unknown as Record<string, string>;
+  readHeaders(own(init, 'headers'), x);
   const str = (k: string): string | undefined => {
     const v = own(init, k);
     return v === undefined ? undefined : toStr(v);
   };
   const u = matchUrl(rules, s, method);
-  if (typeof u === 'string')
-    throw new VaultError('ERR_VAULT_NOT_ALLOWED', `request refused by the allowlist (${u})`);
+  if (typeof u === 'string') throw new VaultError('ERR_VAULT_NOT_ALLOWED', `refused by the allowlist (${u})`);
   // A null prototype and every member spelled out: nothing is inherited from Object.prototype.
-  const ri = {
+  const i = {
     __proto__: null,
     method,
-    headers,
+    headers: x,
     body,
     mode,
     redirect,
@@ -220,7 +213,7 @@ function prepare(
     duplex: undefined,
     window: undefined,
   } as unknown as RequestInit;
-  return [urlHref(u), ri, headers];
+  return { __proto__: null, h: urlHref(u), i, x } as unknown as Prepared;
 }
 
 /**
@@ -247,26 +240,23 @@ function prepare(
 export function createVault(options: VaultOptions): Vault {
   if (typeof options !== 'object' || options === null)
     throw expectedType('createVault options', 'an object { allow, tokenField?, scheme? }', options);
-  if (typeof realFetch !== 'function' || !resText)
-    throw new TypeError('createVault: this runtime has no fetch/Response');
   const rules = compileAllow(options.allow, 'createVault');
   const field = options.tokenField ?? 'token';
   if (typeof field !== 'string' || field.length === 0)
     throw expectedType('createVault: options.tokenField', 'a non-empty string', field);
   const scheme = options.scheme ?? 'Bearer';
   if (typeof scheme !== 'string' || !SCHEME_RE.test(scheme))
-    throw expectedType('createVault: options.scheme', 'an HTTP auth scheme such as "Bearer"', scheme);
+    throw expectedType('createVault: options.scheme', 'an auth scheme like "Bearer"', scheme);
 
   let token: string | undefined;
   // Bumped by logout so that a login answered after it cannot bring a token back.
   let epoch = 0;
 
   async function login(url: VaultInput, init?: VaultRequestInit): Promise<void> {
-    const [href, ri] = prepare(rules, url, init, 'POST');
+    const r = prepare(rules, url, init, 'POST');
     const at = epoch;
-    const res = await pin(apply(realFetch, G, [href, ri]) as Promise<Response>);
-    if (!resOk(res))
-      throw new VaultError('ERR_VAULT_LOGIN_FAILED', `login failed: HTTP status ${resStatus(res)}`);
+    const res = await pin(apply(realFetch, G, [r.h, r.i]) as Promise<Response>);
+    if (!resOk(res)) throw new VaultError('ERR_VAULT_LOGIN_FAILED', `login failed (HTTP ${resStatus(res)})`);
     const text = await pin(resText(res));
     let t: unknown;
     try {
@@ -275,20 +265,19 @@ export function createVault(options: VaultOptions): Vault {
         t = (data as Record<string, unknown>)[field];
     } catch {}
     if (!validToken(t))
-      throw new VaultError('ERR_VAULT_LOGIN_FAILED', 'login failed: no usable token in the response field');
-    if (at !== epoch) throw new VaultError('ERR_VAULT_LOGIN_FAILED', 'login failed: logged out meanwhile');
+      throw new VaultError('ERR_VAULT_LOGIN_FAILED', 'login failed (no token in the response)');
+    if (at !== epoch) throw new VaultError('ERR_VAULT_LOGIN_FAILED', 'login failed (logged out meanwhile)');
     token = t;
   }
 
   function vfetch(input: VaultInput, init?: VaultRequestInit): Promise<Response> {
     try {
-      const [href, ri, headers] = prepare(rules, input, init, 'GET');
+      const r = prepare(rules, input, init, 'GET');
       // Read after the caller's getters ran (they may have called logout).
-      if (token === undefined)
-        throw new VaultError('ERR_VAULT_NOT_AUTHENTICATED', 'vault holds no token: login first');
+      if (token === undefined) throw new VaultError('ERR_VAULT_NOT_AUTHENTICATED', 'not logged in');
       // Replaces any caller-supplied Authorization (header names were lower-cased above).
-      headers.authorization = `${scheme} ${token}`;
-      return apply(realFetch, G, [href, ri]) as Promise<Response>;
+      r.x.authorization = `${scheme} ${token}`;
+      return apply(realFetch, G, [r.h, r.i]) as Promise<Response>;
     } catch (e) {
       return reject(e);
     }

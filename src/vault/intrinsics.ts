@@ -47,6 +47,7 @@ const upper = method(sp, 'toUpperCase');
 const starts = method(sp, 'startsWith');
 const index = method(sp, 'indexOf');
 const code = method(sp, 'charCodeAt');
+const sl = method(sp, 'slice');
 /** `s.toLowerCase()` with the load-time method. */
 export const toLower: (s: string) => string = unary(lower);
 /** `s.toUpperCase()` with the load-time method. */
@@ -55,6 +56,8 @@ export const toUpper: (s: string) => string = unary(upper);
 export const startsWith = (s: string, p: string): boolean => apply(starts, s, [p]) as boolean;
 /** `s.includes(p)` with the load-time `indexOf`. */
 export const includes = (s: string, p: string): boolean => (apply(index, s, [p]) as number) >= 0;
+/** `s.slice(a, b)` with the load-time method. */
+export const slice = (s: string, a: number, b?: number): string => apply(sl, s, [a, b]) as string;
 /** `s.charCodeAt(i)` with the load-time method. */
 export const charCode = (s: string, i: number): number => apply(code, s, [i]) as number;
 

@@ -1,0 +1,150 @@
+// Two origins for the vault and worker suites: the app/API server (A) that issues a fresh token per
+// test and records every request with its Authorization header, and the attacker's server (B)
+// that records everything it receives.
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody, startServer, type TestServer } from '../support/server.js';
+
+export interface Seen {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface Harness {
+  app: TestServer;
+  attacker: TestServer;
+  /** Requests the app server received. */
+  appLog: Seen[];
+  /** Requests the attacker's server received. */
+  attackerLog: Seen[];
+  /** The token the app issues at the next logins (fresh per `reset`). */
+  token: string;
+  /** Number of logins and refreshes served. */
+  logins: number;
+  refreshes: number;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const record = async (req: IncomingMessage, url: URL, into: Seen[]): Promise<Seen> => {
+  const body = (await readBody(req)).toString('utf8');
+  const s: Seen = {
+    method: req.method ?? '',
+    path: url.pathname + url.search,
+    authorization: req.headers.authorization,
+    headers: { ...req.headers },
+    body,
+  };
+  into.push(s);
+  return s;
+};
+
+const json = (
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  extra: Record<string, string> = {},
+): true => {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...extra });
+  res.end(JSON.stringify(value));
+  return true;
+};
+
+export async function startHarness(): Promise<Harness> {
+  const h = {
+    appLog: [] as Seen[],
+    attackerLog: [] as Seen[],
+    token: '',
+    logins: 0,
+    refreshes: 0,
+  } as Harness;
+  h.reset = () => {
+    h.appLog.length = 0;
+    h.attackerLog.length = 0;
+    h.token = `tok_${randomBytes(18).toString('base64url')}`;
+    h.logins = 0;
+    h.refreshes = 0;
+  };
+  h.reset();
+  h.attacker = await startServer(async (req, res, url) => {
+    await record(req, url, h.attackerLog);
+    res.writeHead(200, {
+      'content-type': 'text/plain',
+      'access-control-allow-origin': '*',
+      'access-control-allow-headers': '*',
+      'access-control-allow-methods': '*',
+    });
+    res.end('ok');
+    return true;
+  });
+  h.app = await startServer(async (req, res, url) => {
+    const s = await record(req, url, h.appLog);
+    const p = url.pathname;
+    if (p === '/auth/login' || p === '/api/auth/login') {
+      let ok = false;
+      try {
+        ok = JSON.parse(s.body).password === 'pw';
+      } catch {}
+      if (!ok) return json(res, 401, { error: 'bad credentials' });
+      h.logins++;
+      // An HttpOnly refresh cookie for the worker's re-acquisition after a restart.
+      json(
+        res,
+        200,
+        { token: h.token, user: 'alice' },
+        { 'set-cookie': 'rt=refresh-ok; HttpOnly; Path=/; SameSite=Strict' },
+      );
+      return true;
+    }
+    if (p === '/auth/login/notoken') return json(res, 200, { user: 'alice' });
+    if (p === '/auth/login/badtoken') return json(res, 200, { token: 'has space\u00e9' });
+    if (p === '/api/auth/refresh') {
+      if (!/(?:^|; )rt=refresh-ok/.test(req.headers.cookie ?? ''))
+        return json(res, 401, { error: 'no cookie' });
+      h.refreshes++;
+      return json(res, 200, { token: h.token });
+    }
+    if (p === '/api/echo') return json(res, 200, { authorization: s.authorization ?? null });
+    if (p === '/api/redirect-out') {
+      res.writeHead(302, { location: `${h.attacker.origin}/stolen-by-redirect` });
+      res.end();
+      return true;
+    }
+    if (p === '/api/redirect-same') {
+      res.writeHead(302, { location: '/admin/by-redirect' });
+      res.end();
+      return true;
+    }
+    if (p.startsWith('/api/')) {
+      // CSS/image requests get a harmless body of the right type.
+      if (p.endsWith('.css')) {
+        res.writeHead(200, { 'content-type': 'text/css', 'cache-control': 'no-store' });
+        res.end('body { color: black }');
+        return true;
+      }
+      return json(res, 200, { ok: true, path: p, method: s.method });
+    }
+    res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
+    res.end('other');
+    return true;
+  });
+  h.close = async () => {
+    await h.app.close();
+    await h.attacker.close();
+  };
+  return h;
+}
+
+/** Every request that carried the token, anywhere other than an allowlisted /api path of the app. */
+export function misplacedToken(h: Harness): string[] {
+  const out: string[] = [];
+  for (const s of h.attackerLog)
+    if (JSON.stringify(s).includes(h.token)) out.push(`attacker ${s.method} ${s.path}`);
+  for (const s of h.appLog)
+    if (JSON.stringify(s).includes(h.token) && !s.path.startsWith('/api/'))
+      out.push(`app ${s.method} ${s.path}`);
+  return out;
+}
