@@ -19,7 +19,9 @@ export type SessionVariables<T extends object, N extends string> = { Variables: 
 /**
  * Hono middleware: `c.get('session')` (or `c.get(sessionName)`) is the request's sealed session,
  * and its `Set-Cookie` headers are appended to the response after the handlers ran
- * (`await next()`), never replacing cookies the handlers set.
+ * (`await next()`), never replacing cookies the handlers set. With another `sessionName`, pass it
+ * as the second type parameter too (`honoSession<Data, 'cart'>({ key, sessionName: 'cart' })`) so
+ * that `c.var.cart` is typed.
  *
  * @example
  * ```ts
@@ -38,7 +40,7 @@ export type SessionVariables<T extends object, N extends string> = { Variables: 
  * ```
  */
 export function honoSession<T extends object = SessionData, N extends string = 'session'>(
-  options: SessionOptions & { sessionName?: N },
+  options: SessionOptions,
 ): MiddlewareHandler<SessionVariables<T, N>> {
   const sessions = new WebSessions<T>(options);
   const name = sessions.sessionName as N;
