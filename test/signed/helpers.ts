@@ -18,6 +18,8 @@ export interface Rig {
   calls: number;
   failures: string[];
   handler: (req: Request) => Promise<Response>;
+  /** The last response as it came off the wire. */
+  lastResponse?: Response;
   /** Every request that reached the wire, as the attacker sees it. */
   wire: Request[];
   client: SecureFetchFunction;
@@ -74,6 +76,7 @@ export async function makeRig(
       if (opts.tamper) req = await opts.tamper(req);
       const copy = req.clone();
       const res = await rig.handler(req);
+      rig.lastResponse = res.clone();
       return opts.tamperResponse ? opts.tamperResponse(res, copy) : res;
     },
   });
