@@ -113,9 +113,10 @@ async function runAll(): Promise<void> {
   // The new-tab checks run in frames of this tab: start them from a clean sessionStorage.
   sessionStorage.clear();
   const runId = randomId();
+  // Unnamed on purpose: a window's name is page state (the keystore keeps its share there).
   const lab = window.open(
     `/s/${ids[0]}/?lab=${runId}#run=${runId}&step=start`,
-    'pg-lab',
+    '_blank',
     'popup,width=1000,height=800',
   );
   if (!lab) {

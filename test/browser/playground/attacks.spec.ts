@@ -72,7 +72,9 @@ for (const s of strategies) {
   });
 }
 
-test('a free-text attacker script runs as an injected <script>, and a syntax error is reported', async ({ page }) => {
+test('a free-text attacker script runs as an injected <script>, and a syntax error is reported', async ({
+  page,
+}) => {
   await page.goto(`${pg.url}/s/localstorage/`);
   await page.locator('#attacker-code').fill("attacker.log('hello from ' + document.currentScript?.tagName);");
   await page.click('#btn-attack');

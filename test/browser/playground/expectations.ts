@@ -18,11 +18,39 @@ export interface Expectation {
 
 export const expected: Record<string, Expectation> = {
   cookie: { reload: true, newtab: true, readable: false, usable: true, autoSent: true },
-  localstorage: { reload: true, newtab: true, readable: true, usable: true, autoSent: false, leakedBy: 'read-storage' },
-  sessionstorage: { reload: true, newtab: false, readable: true, usable: true, autoSent: false, leakedBy: 'read-storage' },
-  global: { reload: false, newtab: false, readable: true, usable: true, autoSent: false, leakedBy: 'read-globals' },
+  localstorage: {
+    reload: true,
+    newtab: true,
+    readable: true,
+    usable: true,
+    autoSent: false,
+    leakedBy: 'read-storage',
+  },
+  sessionstorage: {
+    reload: true,
+    newtab: false,
+    readable: true,
+    usable: true,
+    autoSent: false,
+    leakedBy: 'read-storage',
+  },
+  global: {
+    reload: false,
+    newtab: false,
+    readable: true,
+    usable: true,
+    autoSent: false,
+    leakedBy: 'read-globals',
+  },
   vault: { reload: false, newtab: false, readable: false, usable: true, autoSent: false },
   worker: { reload: true, newtab: true, readable: false, usable: true, autoSent: false },
-  keystore: { reload: true, newtab: true, readable: true, usable: true, autoSent: false, leakedBy: 'patch-capture' },
+  keystore: {
+    reload: true,
+    newtab: true,
+    readable: true,
+    usable: true,
+    autoSent: false,
+    leakedBy: 'patch-capture',
+  },
   signed: { reload: true, newtab: true, readable: false, usable: true, autoSent: false },
 };
