@@ -218,6 +218,12 @@ export function startChild(script, args = [], { timeoutMs = 15_000, env } = {}) 
  * {@link childCpu} requests.
  */
 export function childReady(port) {
+  if (!process.send) {
+    // Started by hand (e.g. `node --cpu-prof bench/_session-servers/x.mjs ours`): print the port.
+    // SIGINT/SIGTERM end the process through process.exit, so --cpu-prof still writes its profile.
+    console.log(`listening on http://127.0.0.1:${port}`);
+    return;
+  }
   process.on('disconnect', () => process.exit(0));
   process.on('message', (m) => {
     if (m?.type === 'cpu') {
@@ -251,6 +257,10 @@ export function childCpu(child) {
 
 /** In a child started by {@link startChild}: say why this variant cannot run, then exit. */
 export function childSkip(reason) {
+  if (!process.send) {
+    console.error(`skipped: ${reason}`);
+    process.exit(0);
+  }
   process.send({ skip: reason }, () => process.exit(0));
 }
 
