@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer as createNetServer } from 'node:net';
+import { pathToFileURL } from 'node:url';
 import Fastify from 'fastify';
 import { bundleAll } from './server/bundle.mjs';
 import { indexPage, notFoundPage, strategyPage, summaryPage } from './server/pages.mjs';
@@ -23,7 +24,11 @@ const LOOT_LIMIT = 64 * 1024;
 /** Imports a built module of the library; a placeholder (no exports yet) counts as absent. */
 async function loadDist(name, pick) {
   try {
-    const mod = await import(new URL(`../dist/${name}.js`, import.meta.url).href);
+    // PLAYGROUND_DIST (a directory URL or path) lets a developer point at another build of dist/.
+    const base = process.env.PLAYGROUND_DIST
+      ? pathToFileURL(`${process.env.PLAYGROUND_DIST.replace(/\/$/, '')}/`)
+      : new URL('../dist/', import.meta.url);
+    const mod = await import(new URL(`${name}.js`, base).href);
     const value = pick(mod);
     if (!value) return { value: undefined, reason: `dist/${name}.js does not export it yet` };
     return { value, reason: '' };
