@@ -225,16 +225,20 @@ export type NextApiLikeHandler<
  * export default withAuth((req, res) => res.secure.json({ hello: req.session.peerKey }));
  * ```
  */
-export function createNextAuth(
-  options: SignedServerOptions | SignedServer,
-): <Q extends NodeLikeRequest, S extends NodeLikeResponse>(
-  handler: NextApiLikeHandler<Q, S>,
-) => (req: Q, res: S) => Promise<void> {
+export function createNextAuth(options: SignedServerOptions | SignedServer): NextAuthWrapper {
   const core = toCore(options);
   const maxBody = (options as SignedServerOptions).maxBodySize ?? 1 << 20;
-  return (handler) => async (req, res) => {
+  return ((handler: NextApiLikeHandler) => async (req: NodeLikeRequest, res: NodeLikeResponse) => {
     if (await authenticateNode(core, req, res, maxBody)) await handler(req as never, res as never);
-  };
+  }) as NextAuthWrapper;
+}
+
+/** Wraps a pages API handler (typed loosely, or with your framework's own request/response types). */
+export interface NextAuthWrapper {
+  (handler: NextApiLikeHandler): (req: NodeLikeRequest, res: NodeLikeResponse) => Promise<void>;
+  <Q extends NodeLikeRequest, S extends NodeLikeResponse>(
+    handler: NextApiLikeHandler<Q, S>,
+  ): (req: Q, res: S) => Promise<void>;
 }
 
 let envNext: ReturnType<typeof createNextAuth> | null = null;
@@ -247,10 +251,8 @@ let envNext: ReturnType<typeof createNextAuth> | null = null;
  * export default useAuthWithNext((req, res) => res.secure.json({ message: `Hello ${req.session.peerKey}` }));
  * ```
  */
-export function useAuthWithNext<Q extends NodeLikeRequest, S extends NodeLikeResponse>(
-  handler: NextApiLikeHandler<Q, S>,
-): (req: Q, res: S) => Promise<void> {
-  return async (req, res) => {
+export const useAuthWithNext: NextAuthWrapper = ((handler: NextApiLikeHandler) => {
+  return async (req: NodeLikeRequest, res: NodeLikeResponse) => {
     try {
       envNext ??= createNextAuth(optionsFromEnv());
     } catch {
@@ -260,7 +262,7 @@ export function useAuthWithNext<Q extends NodeLikeRequest, S extends NodeLikeRes
     }
     return envNext(handler)(req, res);
   };
-}
+}) as NextAuthWrapper;
 
 // ---------------------------------------------------------------------------------------------
 // Web Request / Response: Next.js App Router, Hono, Bun, Deno, Workers
