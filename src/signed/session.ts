@@ -248,9 +248,16 @@ export class CryptoSession {
   toJSON(): { peerKey: string; pubKey: string | null } {
     return { peerKey: this.peerKey, pubKey: this.#ownReady?.publicKey.id ?? null };
   }
-
-  /** `util.inspect` / `console.log` form: public keys only. */
-  [INSPECT](): string {
-    return `CryptoSession { peerKey: '${this.peerKey}', pubKey: '${this.#ownReady?.publicKey.id ?? '(loading)'}', secretKey: [redacted] }`;
-  }
 }
+
+// `util.inspect` / `console.log` form: public keys only. Defined outside the class body because a
+// computed symbol member cannot be typed under isolatedDeclarations.
+Object.defineProperty(CryptoSession.prototype, INSPECT, {
+  value(this: CryptoSession): string {
+    let pub = '(loading)';
+    try {
+      pub = this.pubKey;
+    } catch {}
+    return `CryptoSession { peerKey: '${this.peerKey}', pubKey: '${pub}', secretKey: [redacted] }`;
+  },
+});
