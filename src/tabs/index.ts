@@ -14,6 +14,15 @@ const cryptoObj = g.crypto;
 const getRandom = cryptoObj.getRandomValues;
 const Channel: typeof BroadcastChannel | undefined = g.BroadcastChannel;
 const now = (): number => reflectApply(dateNow, Date, []) as number;
+// Epochs are 1/1024 ms: the clock in the high part, random or saturated low bits (safe integers
+// until the year 2248).
+const tick = (): number => now() * 1024;
+
+function randomBytes(n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  reflectApply(getRandom, cryptoObj, [b]);
+  return b;
+}
 
 /** A value that can travel between tabs: a string, or a non-extractable `CryptoKey` (structured clone). */
 export type HandoverValue = string | CryptoKey;
@@ -67,8 +76,7 @@ interface Pending {
 }
 
 function randomId(): string {
-  const b = new Uint8Array(16);
-  reflectApply(getRandom, cryptoObj, [b]);
+  const b = randomBytes(16);
   let s = '';
   for (let i = 0; i < b.length; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
   return s;
@@ -204,7 +212,13 @@ export class TabSession<F extends string> {
    */
   login(): number {
     this.#open();
-    const epoch = Math.max(now(), this.#lastIn + 1, this.#lastOut + 1, this.#mine + 1);
+    // Random low bits: two tabs logging in within the same millisecond still get distinct epochs.
+    const epoch = Math.max(
+      tick() + (randomBytes(2)[0]! & 1023),
+      this.#lastIn + 1,
+      this.#lastOut + 1,
+      this.#mine + 1,
+    );
     this.#mine = epoch;
     this.#lastIn = epoch;
     this.#saveState();
@@ -223,7 +237,7 @@ export class TabSession<F extends string> {
    */
   logout(): void {
     this.#open();
-    const epoch = Math.max(now(), this.#mine, this.#lastIn);
+    const epoch = Math.max(tick() + 1023, this.#mine, this.#lastIn);
     this.#lastOut = Math.max(this.#lastOut, epoch);
     this.#clearFields();
     this.#mine = 0;

@@ -145,10 +145,25 @@ describe('misuse throws at once, saying what was expected and never echoing a va
     expect(() => s.set('k', 42)).toThrow(/expected a string or a CryptoKey, got a number/);
     expect(() => s.set('k', 'top-secret', 'tomorrow')).toThrow(TypeError);
     expect(() => s.set('k', 'top-secret', new Date('nope'))).toThrow(TypeError);
-    try {
-      s.set('k', 'top-secret', Number.NaN);
-    } catch (err) {
-      expect(String(err)).not.toContain('top-secret');
+    // Item 38: no message or stack ever contains a value, whatever the misuse.
+    const secret = 'top-secret-value-4242';
+    const attempts = [
+      () => s.set('k', secret, Number.NaN),
+      () => s.set('k', secret, secret),
+      () => s.set(42, secret),
+      () => s.set('k', { secret }),
+      () => new S({ name: fresh(), onExpired: secret }),
+      () => new S({ name: fresh(), maxRestoreAge: secret }),
+    ];
+    for (const attempt of attempts) {
+      let err: unknown;
+      try {
+        attempt();
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(Error);
+      expect(`${(err as Error).message}\n${(err as Error).stack}`).not.toContain(secret);
     }
   });
 });

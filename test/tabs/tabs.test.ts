@@ -232,6 +232,7 @@ describe('epochs and logout (item 19)', () => {
     const b = tab(name, { onEnd: (r) => ends.push(r) });
     expect(await b.t.request()).toBe(true);
     // Tab c logs in afresh: a and b hold an older session, which is now void.
+    await tick(5); // a later millisecond: logins within the same ms are ordered at random
     const c = tab(name);
     c.store.set('token', 'new-user');
     const e2 = c.t.login();
@@ -280,5 +281,18 @@ describe('misuse', () => {
     expect(() => new T({ store, fields: [] })).toThrow(/options.fields/);
     expect(() => new T({ store: {}, fields: ['a'] })).toThrow(/options.store.get/);
     expect(() => new T({ store, fields: ['a'], timeout: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('request ids (item 39)', () => {
+  test('sameId compares without early exit and rejects any difference', async () => {
+    const { sameId } = await import('../../src/tabs/messages.js');
+    const id = 'ab'.repeat(16);
+    expect(sameId(id, id)).toBe(true);
+    expect(sameId(id, `${id.slice(0, 31)}c`)).toBe(false);
+    expect(sameId(id, `c${id.slice(1)}`)).toBe(false);
+    expect(sameId(id, id.slice(0, 31))).toBe(false);
+    expect(sameId(id, '')).toBe(false);
+    expect(sameId('', id)).toBe(false);
   });
 });
