@@ -3,15 +3,16 @@
 // writes the cookies just before the headers go out, appended to whatever the handler set.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { expectedType } from '../core/errors.js';
+import { deriveKey } from '../core/kdf.js';
+import { createKeyring, type Keyring } from '../core/keyring.js';
 import { useNativeBackend } from '../core/native.js';
 import { SessionEngine, type SessionOptions } from '../session/engine.js';
 import type { Session, SessionData } from '../session/session.js';
+import { useNativePwhash } from './kdf.js';
 import { onHeaders } from './on-headers.js';
 
 export type { TokenInvalidReason } from '../core/errors.js';
 export { CookieTooLargeError, SealedSessionError } from '../core/errors.js';
-export type { Keyring } from '../core/keyring.js';
-export { createKeyring } from '../core/keyring.js';
 export { generateKey } from '../core/keys.js';
 export type { CookieOptions } from '../session/cookie-options.js';
 export type { DebugLog, SessionOptions } from '../session/engine.js';
@@ -19,6 +20,8 @@ export type { RevocationStore } from '../session/revocation.js';
 export { MemoryRevocationStore } from '../session/revocation.js';
 export type { SessionData } from '../session/session.js';
 export { Session } from '../session/session.js';
+export type { Keyring };
+export { createKeyring };
 
 declare global {
   // Typed `req.session` for Express users, as `express-session` does. The data type follows the
@@ -42,8 +45,25 @@ export type SessionMiddleware = (req: IncomingMessage, res: ServerResponse, next
 /** A `node:http` request carrying its session under the configured name (default `session`). */
 export type SessionRequest<T extends object = SessionData> = IncomingMessage & { session: Session<T> };
 
+/**
+ * Options of {@link sealedSession} and {@link withSession}: the shared session options, plus
+ * `secret` + `salt` as an alternative to `key` (as in `@fastify/secure-session`).
+ */
+export interface ExpressSessionOptions extends SessionOptions {
+  /**
+   * Instead of `key`: a secret of at least 32 characters, stretched once with Argon2id (libsodium
+   * `crypto_pwhash` MODERATE, about a second, off the event loop with sodium-native). Requests
+   * arriving before the derivation ends wait for it. Prefer a random `key`.
+   */
+  secret?: string | Uint8Array;
+  /** 16 bytes (or a 16-character string) for `secret`. Default: `@fastify/secure-session`'s static salt (weak). */
+  salt?: string | Uint8Array;
+}
+
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'key',
+  'secret',
+  'salt',
   'sessionName',
   'cookieName',
   'cookie',
@@ -60,11 +80,6 @@ function checkNames(options: unknown): void {
     throw expectedType('options', 'an options object', options);
   }
   for (const name of Object.keys(options)) {
-    if (name === 'secret' || name === 'salt') {
-      throw new TypeError(
-        `options.${name}: expected a 32-byte \`key\` (secret + salt is not supported here)`,
-      );
-    }
     // A misspelt option (`cookiename`) would otherwise silently fall back to a default.
     if (!OPTION_NAMES.has(name)) {
       throw new TypeError(
@@ -103,10 +118,22 @@ function checkNames(options: unknown): void {
  * });
  * ```
  */
-export function sealedSession<T extends object = SessionData>(options: SessionOptions): SessionMiddleware {
+export function sealedSession<T extends object = SessionData>(
+  options: ExpressSessionOptions,
+): SessionMiddleware {
   checkNames(options);
   useNativeBackend();
-  const engine = new SessionEngine<T>(options);
+  const { secret, salt, ...rest } = options;
+  let keyring: Promise<Keyring> | undefined;
+  if (secret !== undefined && secret !== null) {
+    if (rest.key !== undefined) throw new TypeError('options: expected a key or a secret, got both');
+    useNativePwhash();
+    // Validates secret and salt now (throws before any work); the derivation itself is async.
+    keyring = deriveKey({ secret, salt }).then((k) => createKeyring(k));
+  } else if (salt !== undefined) {
+    throw new TypeError('options.salt: expected a secret with it, got a salt alone');
+  }
+  const engine = new SessionEngine<T>(rest, keyring ? { keyring } : {});
   const name = engine.sessionName;
   const debug = options.debug;
   let ready = false;
@@ -177,7 +204,7 @@ export function sealedSession<T extends object = SessionData>(options: SessionOp
  * ```
  */
 export function withSession<T extends object = SessionData>(
-  options: SessionOptions,
+  options: ExpressSessionOptions,
   handler: (req: SessionRequest<T>, res: ServerResponse, session: Session<T>) => unknown,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const middleware = sealedSession<T>(options);

@@ -5,8 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { deriveKeyring } from '../../src/core/kdf.js';
 import {
   type CookieTooLargeError,
+  type ExpressSessionOptions,
   MemoryRevocationStore,
   type Session,
   type SessionData,
@@ -40,7 +42,7 @@ async function listen(handler: RequestListener): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-function app(options: SessionOptions): express.Express {
+function app(options: ExpressSessionOptions): express.Express {
   const a = express();
   a.use(sealedSession<Data>(options));
   a.post('/login', (req, res) => {
@@ -418,15 +420,43 @@ describe('sealed-session/express', () => {
     expect(() => sealedSession({ key, cookie: { sameSite: 'bogus' as never } })).toThrow(/sameSite/);
     expect(() => sealedSession({ key, cookieName: '__Host-x', cookie: { path: '/app' } })).toThrow(/__Host-/);
     expect(() => sealedSession({ key, cookieNmae: 'x' } as SessionOptions)).toThrow(
-      /options\.cookieNmae: expected one of key, sessionName/,
+      /options\.cookieNmae: expected one of key, secret, salt, sessionName/,
     );
-    expect(() => sealedSession({ key, secret: 'x'.repeat(40) } as SessionOptions)).toThrow(/options\.secret/);
+    expect(() => sealedSession({ key, secret: 'x'.repeat(40) })).toThrow(
+      /expected a key or a secret, got both/,
+    );
+    expect(() => sealedSession({ secret: 'short secret' })).toThrow(
+      /^options\.secret: expected a secret of at least 32/,
+    );
+    expect(() => sealedSession({ secret: 'x'.repeat(40), salt: 'abc' })).toThrow(
+      /^options\.salt: expected a salt of 16 bytes/,
+    );
+    expect(() => sealedSession({ key, salt: 'x'.repeat(16) })).toThrow(
+      /options\.salt: expected a secret with it/,
+    );
+    try {
+      sealedSession({ secret: 'my-secret-that-is-too-short' });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('my-secret');
+    }
     // The key never appears in a message.
     try {
       sealedSession({ key: 'AAAA'.repeat(10) });
     } catch (err) {
       expect(String((err as Error).message)).not.toContain('AAAA');
     }
+  });
+
+  it('secret + salt: derived once with Argon2id; requests arriving meanwhile wait; same key as deriveKeyring', async () => {
+    const secret = 'correct horse battery staple, but much longer';
+    const salt = 'sixteen-byte-slt';
+    const base = await listen(app({ secret, salt })); // first request follows at once
+    const login = await get(base, '/login', {}, 'POST');
+    expect(login.status).toBe(200);
+    expect(((await get(base, '/me', login.jar)).body as { user: string }).user).toBe('alice');
+    const ring = await deriveKeyring({ secret, salt });
+    const viaKeyring = await listen(app({ key: ring }));
+    expect(((await get(viaKeyring, '/me', login.jar)).body as { user: string }).user).toBe('alice');
   });
 
   it('mounting the middleware twice for one name keeps one session', async () => {
