@@ -53,7 +53,7 @@ frame.hidden = true;
 document.body.append(frame);
 const standard = new Set(Object.getOwnPropertyNames(frame.contentWindow));
 frame.remove();
-const found = { windowName: window.name };
+const found = { name: window.name };
 const strings = (v, depth, seen = new Set()) => {
   if (typeof v === 'string') return v;
   if (!v || (typeof v !== 'object' && typeof v !== 'function') || depth > 2 || seen.has(v)) return undefined;

@@ -118,6 +118,15 @@ export function runAttack(
 }
 
 /** One line per verdict, for the page and for the summary. */
+const VIA: Record<string, string> = {
+  'stolen-token': 'a stolen token (works off-site too)',
+  ambient: 'the ambient cookie',
+  'app-client': "the page's own API helper",
+  img: '<img>',
+  form: 'form post',
+};
+const via = (v: string | null) => (v ? (VIA[v] ?? v) : 'direct');
+
 export function describeVerdict(v: ProbeVerdict | null): {
   readable: string;
   usable: string;
@@ -125,22 +134,24 @@ export function describeVerdict(v: ProbeVerdict | null): {
 } {
   if (!v) return { readable: 'unknown', usable: 'unknown', autoSent: 'unknown' };
   const live = v.exfiltrated.flatMap((e) => e.live);
+  const found = [...new Set(live.map((l) => `${l.kind}, ${l.replay}`))];
+  const bytes = v.exfiltrated.reduce((a, e) => a + e.bytes, 0);
   const readable = live.length
-    ? `yes — ${live.map((l) => `${l.kind} (${l.replay})`).join('; ')}`
+    ? `yes — ${found.join('; ')}`
     : v.exfiltrated.length
-      ? `no — the attacker's server received ${v.exfiltrated.reduce((a, e) => a + e.bytes, 0)} bytes, no live credential`
+      ? `no — ${bytes} bytes reached the attacker's server, no live credential in them`
       : 'not tried by this payload';
   const okUses = v.uses.filter((u) => u.authenticated);
   const usable = v.uses.length
     ? okUses.length
-      ? `yes — ${[...new Set(okUses.map((u) => u.via ?? 'direct'))].join(', ')}`
+      ? `yes — through ${[...new Set(okUses.map((u) => via(u.via)))].join(' and ')}`
       : `no — ${v.uses.length} attempt(s), all refused`
     : 'not tried by this payload';
   const okAuto = v.autoSentRequests.filter((u) => u.authenticated);
   const autoSent = v.autoSentRequests.length
     ? okAuto.length
-      ? `yes — ${okAuto.map((u) => u.via).join(', ')} arrived authenticated`
-      : `no — ${v.autoSentRequests.map((u) => u.via).join(', ')} arrived without a credential`
+      ? `yes — ${okAuto.map((u) => via(u.via)).join(' and ')} arrived authenticated`
+      : `no — ${v.autoSentRequests.map((u) => via(u.via)).join(' and ')} arrived without a credential`
     : 'not tried by this payload';
   return { readable, usable, autoSent };
 }

@@ -74,7 +74,7 @@ export function runStrategyPage(strategy: Strategy): void {
   };
 
   /** One authenticated request to /me; the server's reply decides, not the page. */
-  async function check(via: string): Promise<{ authenticated: boolean; detail: string }> {
+  async function check(via: string): Promise<{ authenticated: boolean; detail: string; credential: string }> {
     const r = await strategy.request(abs(`me?via=${via}`));
     showReply(r);
     const b = (r.body ?? {}) as MeBody;
@@ -88,7 +88,7 @@ export function runStrategyPage(strategy: Strategy): void {
       authenticated ? 'ok' : 'no',
     );
     void refreshEvents();
-    return { authenticated, detail };
+    return { authenticated, detail, credential: b.credential ?? b.error ?? `HTTP ${r.status}` };
   }
 
   const guard =
@@ -230,7 +230,7 @@ export function runStrategyPage(strategy: Strategy): void {
       showReply(r);
       const c = await check('page');
       works = c.authenticated;
-      worksDetail = c.detail;
+      worksDetail = `server received: ${c.credential}`;
     } catch (err) {
       worksDetail = `login failed: ${redact((err as Error).message)}`;
     }
@@ -254,12 +254,12 @@ export function runStrategyPage(strategy: Strategy): void {
       attacks = {
         readable: Boolean(hit),
         readableDetail: hit
-          ? `${describeVerdict(hit).readable} [payloads: ${readableVia.join(', ')}]`
-          : 'no — nothing the script sent to the attacker’s server was a live credential',
+          ? `${describeVerdict(hit).readable.replace(/^yes — /, '')} · found by ${readableVia.join(', ')}`
+          : 'nothing the script sent to the attacker’s server was a live credential',
         usable: Boolean(use?.usable),
-        usableDetail: describeVerdict(use).usable,
+        usableDetail: describeVerdict(use).usable.replace(/^(yes|no) — /, ''),
         autoSent: Boolean(auto?.autoSent),
-        autoSentDetail: describeVerdict(auto).autoSent,
+        autoSentDetail: describeVerdict(auto).autoSent.replace(/^(yes|no) — /, ''),
       };
       // The capture payload re-logged in through the page's own button; make sure the
       // reload check starts from a logged-in state.
@@ -282,7 +282,7 @@ export function runStrategyPage(strategy: Strategy): void {
       strategy: id,
       phase: 'reloaded',
       survived: c.authenticated,
-      detail: c.detail,
+      detail: `server received: ${c.credential}`,
     });
     window.addEventListener('message', async (e: MessageEvent<LabCommand>) => {
       if (e.origin !== location.origin || e.source !== window.opener) return;
@@ -332,7 +332,7 @@ export function runStrategyPage(strategy: Strategy): void {
         strategy: id,
         phase: 'newtab',
         reached: c.authenticated,
-        detail: c.detail,
+        detail: `server received: ${c.credential}`,
       });
       return;
     }

@@ -60,8 +60,8 @@ for (const s of strategies) {
 
     const use = await runPayload(page, 'use-credential');
     expect(use.usable).toBe(exp.usable ? 'yes' : 'no');
-    if (!exp.readable) expect(use.usableText).not.toContain('stolen-token');
-    if (exp.readable) expect(use.usableText).toContain('stolen-token');
+    if (!exp.readable) expect(use.usableText).not.toContain('stolen token');
+    if (exp.readable) expect(use.usableText).toContain('stolen token');
 
     const csrf = await runPayload(page, 'csrf');
     expect(csrf.autosent).toBe(exp.autoSent ? 'yes' : 'no');
