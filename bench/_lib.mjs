@@ -70,6 +70,14 @@ export function verdict(label, actual, base, target) {
   return { met, text: `[${met ? 'MET ' : 'MISS'}] ${label}: ${r.toFixed(2)}x (target >= ${target}x)${gap}` };
 }
 
+/** Short form of {@link verdict} for tables: "0.82x MISS (-48.9%)", "1.21x met", or "–". */
+export function check(actual, base, target) {
+  if (!Number.isFinite(actual) || !Number.isFinite(base) || base === 0) return '–';
+  const r = actual / base;
+  if (r >= target) return `${r.toFixed(2)}x met`;
+  return `${r.toFixed(2)}x MISS (-${(((target - r) / target) * 100).toFixed(1)}%)`;
+}
+
 /** One line describing the conditions of a run, for the record. */
 export function machineLine() {
   const [l1, l5, l15] = loadavg().map((l) => l.toFixed(2));

@@ -9,6 +9,7 @@
 // BENCH_HTTP_CONNECTIONS (10), BENCH_HTTP_WARMUP (s, 1).
 import { fileURLToPath } from 'node:url';
 import {
+  check,
   childCpu,
   cookieHeaderFrom,
   fmtInt,
@@ -17,7 +18,6 @@ import {
   machineLine,
   printTable,
   startChild,
-  verdict,
 } from './_lib.mjs';
 
 const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 2);
@@ -162,15 +162,16 @@ for (const fw of FRAMEWORKS) {
   );
   for (const n of notes) console.log(`note: ${n}`);
   for (const t of fw.targets) {
-    const label = `${fw.name} ${ROUTES.find((r) => r.path === t.route).label}: ${servers.get(t.of)?.variant.label ?? t.of} vs ${servers.get(t.vs)?.variant.label ?? t.vs}`;
     const a = get(t.of, t.route);
     const b = get(t.vs, t.route);
-    const wall = verdict(`${label} (req/s)`, a?.rps, b?.rps, t.min);
-    const cpu = verdict('same per server CPU-second', a?.cpuRps, b?.cpuRps, t.min);
-    verdicts.push(`${wall.text}; ${cpu.text.replace(/^\[[A-Z/ ]+\] /, '')}`);
+    verdicts.push([
+      `${fw.name} ${ROUTES.find((r) => r.path === t.route).label}`,
+      `${servers.get(t.of)?.variant.label ?? t.of} vs ${servers.get(t.vs)?.variant.label ?? t.vs}`,
+      `>= ${t.min}x`,
+      check(a?.rps, b?.rps, t.min),
+      check(a?.cpuRps, b?.cpuRps, t.min),
+    ]);
   }
 }
-console.log(
-  '\nTargets (req/s is the target metric; per server CPU-second is shown because the machine is shared):',
-);
-for (const v of verdicts) console.log(v);
+console.log('\nTargets (req/s is the target metric; per server CPU-second is steadier on a shared machine)');
+printTable(['target', 'comparison', 'needs', 'req/s', 'per server CPU-s'], verdicts);
