@@ -97,6 +97,26 @@ test.describe('reload survival (item 8)', () => {
     }
   });
 
+  test('premise: Chromium drops window.name writes made in pagehide, keeps sessionStorage ones', async ({
+    page,
+  }) => {
+    // Why session-keystore (which writes both shares at unload) loses its keys on reload here.
+    await open(page, blankUrl());
+    await page.evaluate(() => {
+      window.name = 'before';
+      addEventListener('pagehide', () => {
+        window.name = 'written-at-pagehide';
+        sessionStorage.setItem('probe', 'written-at-pagehide');
+      });
+    });
+    await page.reload();
+    await page.locator('body[data-ready="1"]').waitFor({ state: 'attached' });
+    expect(await page.evaluate(() => [window.name, sessionStorage.getItem('probe')])).toEqual([
+      'before',
+      'written-at-pagehide',
+    ]);
+  });
+
   test('nothing is written before pagehide; window.name holds a value-independent key only', async ({
     page,
   }) => {
