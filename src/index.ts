@@ -8,8 +8,8 @@ export {
   TokenExpiredError,
   TokenInvalidError,
 } from './core/errors.js';
-export { createKeyring, Keyring } from './core/keyring.js';
 export { type DeriveOptions, deriveKeyring } from './core/kdf.js';
+export { createKeyring, Keyring } from './core/keyring.js';
 export type { KeyInput } from './core/keys.js';
 export { generateKey } from './core/keys.js';
 export type { Opened, OpenOptions, SealOptions, TokenTimes } from './core/token.js';
