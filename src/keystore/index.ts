@@ -27,20 +27,48 @@ import { NAMESPACE, readEntry, writeEntry } from './window-name.js';
 export { KeystoreNameInUseError } from './errors.js';
 export type { RestoreFailureReason } from './shares.js';
 
-/** What a store can hold: strings (which survive reloads) and non-extractable `CryptoKey`s (memory only). */
+/**
+ * What a store can hold: strings (which survive reloads) and non-extractable `CryptoKey`s (memory only).
+ *
+ * @example
+ * ```ts
+ * const keys = new SessionKeystore<'aes' | 'token', KeystoreValue>({ name: 'keys' });
+ * ```
+ */
 export type KeystoreValue = string | CryptoKey;
 
-/** Payload of the key events: the name of the key concerned, never its value. */
+/**
+ * Payload of the key events: the name of the key concerned, never its value.
+ *
+ * @example
+ * ```ts
+ * store.on('updated', (e: KeyEvent<'token'>) => console.info(e.name, 'changed'));
+ * ```
+ */
 export interface KeyEvent<Keys extends string> {
   name: Keys;
 }
 
-/** Payload of `restore-failed`: why the shares left by the previous page were refused. */
+/**
+ * Payload of `restore-failed`: why the shares left by the previous page were refused.
+ *
+ * @example
+ * ```ts
+ * store.on('restore-failed', (e: RestoreFailedEvent) => log.debug('restore', e.reason));
+ * ```
+ */
 export interface RestoreFailedEvent {
   reason: RestoreFailureReason;
 }
 
-/** Events and their payloads. */
+/**
+ * Events and their payloads.
+ *
+ * @example
+ * ```ts
+ * type Payload = EventMap<'token'>['expired']; // { name: 'token' }
+ * ```
+ */
 export interface EventMap<Keys extends string> {
   created: KeyEvent<Keys>;
   read: KeyEvent<Keys>;
@@ -50,13 +78,34 @@ export interface EventMap<Keys extends string> {
   'restore-failed': RestoreFailedEvent;
 }
 
-/** Names of the events a store emits. */
+/**
+ * Names of the events a store emits.
+ *
+ * @example
+ * ```ts
+ * const all: EventTypes[] = ['created', 'read', 'updated', 'deleted', 'expired', 'restore-failed'];
+ * ```
+ */
 export type EventTypes = keyof EventMap<string>;
 
-/** A listener for event `T`. */
+/**
+ * A listener for event `T`.
+ *
+ * @example
+ * ```ts
+ * const onExpired: Callback<'token', 'expired'> = ({ name }) => showLogin(name);
+ * ```
+ */
 export type Callback<Keys extends string, T extends EventTypes> = (payload: EventMap<Keys>[T]) => void;
 
-/** Options of {@link SessionKeystore}; all optional. */
+/**
+ * Options of {@link SessionKeystore}; all optional.
+ *
+ * @example
+ * ```ts
+ * const options: ConstructorOptions<'token'> = { name: 'auth', maxRestoreAge: 5000 };
+ * ```
+ */
 export interface ConstructorOptions<Keys extends string> {
   /** Distinct name per store in a page (default `'default'`). Not secret: it names the shares. */
   name?: string;

@@ -22,7 +22,14 @@ const HEADER_BYTES = 1 + 8;
 const TAG_BYTES = 16;
 const MIN_BUCKET = 256;
 
-/** Why a restore was refused; safe to log (never contains share content). */
+/**
+ * Why a restore was refused; safe to log (never contains share content).
+ *
+ * @example
+ * ```ts
+ * store.on('restore-failed', ({ reason }: { reason: RestoreFailureReason }) => log.debug(reason));
+ * ```
+ */
 export type RestoreFailureReason = 'missing-share' | 'malformed' | 'version' | 'stale' | 'tampered';
 
 /** What a ciphertext share is bound to besides its key. */

@@ -24,12 +24,29 @@ function randomBytes(n: number): Uint8Array {
   return b;
 }
 
-/** A value that can travel between tabs: a string, or a non-extractable `CryptoKey` (structured clone). */
+/**
+ * A value that can travel between tabs: a string, or a non-extractable `CryptoKey` (structured clone).
+ *
+ * @example
+ * ```ts
+ * const v: HandoverValue = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt']);
+ * ```
+ */
 export type HandoverValue = string | CryptoKey;
 
 /**
  * Where a tab keeps its session: a `SessionKeystore` fits as is. `has` and `expiresAt` are used
  * when present (so that checking for a session does not count as a read, and expiries travel).
+ *
+ * @example
+ * ```ts
+ * const m = new Map<string, HandoverValue>();
+ * const store: HandoverStore<'token'> = {
+ *   get: (n) => m.get(n) ?? null,
+ *   set: (n, v) => void m.set(n, v),
+ *   delete: (n) => void m.delete(n),
+ * };
+ * ```
  */
 export interface HandoverStore<F extends string> {
   get(name: F): HandoverValue | null;
@@ -39,13 +56,34 @@ export interface HandoverStore<F extends string> {
   expiresAt?(name: F): number | undefined | null;
 }
 
-/** Why an incoming message was ignored; safe to log (never contains a value). */
+/**
+ * Why an incoming message was ignored; safe to log (never contains a value).
+ *
+ * @example
+ * ```ts
+ * new TabSession({ store, fields: ['token'], onIgnored: (r: IgnoredReason) => log.debug('tabs', r) });
+ * ```
+ */
 export type IgnoredReason = 'malformed' | 'unsolicited' | 'stale-epoch' | 'has-session' | 'no-fields';
 
-/** Why this tab's session ended. */
+/**
+ * Why this tab's session ended.
+ *
+ * @example
+ * ```ts
+ * new TabSession({ store, fields: ['token'], onEnd: (r: EndReason) => showLogin(r === 'superseded') });
+ * ```
+ */
 export type EndReason = 'logout' | 'superseded';
 
-/** Options of {@link TabSession}. */
+/**
+ * Options of {@link TabSession}.
+ *
+ * @example
+ * ```ts
+ * const options: TabSessionOptions<'token'> = { store, fields: ['token'], channel: 'app', timeout: 300 };
+ * ```
+ */
 export interface TabSessionOptions<F extends string> {
   /** The store holding this tab's session (e.g. a `SessionKeystore`). */
   store: HandoverStore<F>;
