@@ -21,9 +21,13 @@ export function installHostilePatches(args: { marker: string; exfil: string }): 
   const resText = Response.prototype.text;
   const pThen = Promise.prototype.then;
   const includes = String.prototype.includes;
+  // Originals, taken before the constructors are replaced below.
+  const OPromise = Promise;
+  const OResponseProto = Response.prototype;
+  const statusGet = gopd(OResponseProto, 'status')!.get!;
   const isResponse = (v: unknown): v is Response => {
     try {
-      RA(gopd(Response.prototype, 'status')!.get!, v, []);
+      RA(statusGet, v, []);
       return true;
     } catch {
       return false;
@@ -49,9 +53,13 @@ export function installHostilePatches(args: { marker: string; exfil: string }): 
   const check = (where: string, s: string): void => {
     if (RA(includes, s, [marker])) report(where, s);
   };
+  // Objects are kept and looked at again later: a token may be written into an object after the
+  // attacker first got hold of it.
+  const kept: Array<[unknown, string]> = [];
   const seen = (v: unknown, where: string): void => {
     if (busy) return;
     busy = true;
+    if (v !== null && typeof v === 'object' && kept.length < 20000) kept[kept.length] = [v, where];
     try {
       if (typeof v === 'string') check(where, v);
       else if (v !== null && (typeof v === 'object' || typeof v === 'function')) {
@@ -97,7 +105,7 @@ export function installHostilePatches(args: { marker: string; exfil: string }): 
       for (let i = 0; i < a.length; i++) seen(a[i], `${name}.arg${i}`);
       const r = new.target ? Reflect.construct(orig, a, new.target) : RA(orig, this, a);
       seen(r, `${name}.ret`);
-      if (r instanceof Promise) {
+      if (r instanceof OPromise) {
         try {
           RA(pThen, r, [(v: unknown) => seen(v, `${name}.resolved`), () => {}]);
         } catch {}
@@ -205,7 +213,6 @@ export function installHostilePatches(args: { marker: string; exfil: string }): 
     'h',
     'i',
     'x',
-    'value',
     'body',
     '0',
     '1',
@@ -215,30 +222,31 @@ export function installHostilePatches(args: { marker: string; exfil: string }): 
   for (const k of ['0', '1', '2', '3']) trap(Array.prototype, k, `Array.prototype[${k}]`);
   // `then` on Object.prototype and on Response.prototype: the promise resolve procedure reads it.
   trap(Object.prototype, 'then', 'Object.prototype.then');
-  trap(Response.prototype, 'then', 'Response.prototype.then');
+  trap(OResponseProto, 'then', 'Response.prototype.then');
   // `constructor` of promises (read by await and by then's species lookup) and Promise[@@species].
   try {
-    const d = gopd(Promise.prototype, 'constructor')!;
-    dp(Promise.prototype, 'constructor', {
+    const d = gopd(OPromise.prototype, 'constructor')!;
+    dp(OPromise.prototype, 'constructor', {
       configurable: true,
       get(this: Promise<unknown>) {
-        if (!busy && this instanceof Promise)
+        if (!busy && this instanceof OPromise)
           try {
             RA(pThen, this, [(v: unknown) => seen(v, 'Promise.prototype.constructor(this).value'), () => {}]);
           } catch {}
-        return Promise;
+        return OPromise;
       },
     });
-    restores.push(() => dp(Promise.prototype, 'constructor', d));
+    restores.push(() => dp(OPromise.prototype, 'constructor', d));
     names.push('Promise.prototype.constructor');
-    const s = gopd(Promise, Symbol.species)!;
-    dp(Promise, Symbol.species, {
+    const s = gopd(OPromise, Symbol.species)!;
+    dp(OPromise, Symbol.species, {
       configurable: true,
       get() {
-        return s.get ? RA(s.get, this, []) : Promise;
+        return s.get ? RA(s.get, this, []) : OPromise;
       },
     });
-    restores.push(() => dp(Promise, Symbol.species, s));
+    restores.push(() => dp(OPromise, Symbol.species, s));
+    names.push('Promise[Symbol.species]');
   } catch {}
   (Error as unknown as { prepareStackTrace: unknown }).prepareStackTrace = (e: Error, frames: unknown[]) => {
     seen(e.message, 'Error.prepareStackTrace');
@@ -247,6 +255,13 @@ export function installHostilePatches(args: { marker: string; exfil: string }): 
   restores.push(() => {
     (Error as unknown as { prepareStackTrace: unknown }).prepareStackTrace = undefined;
   });
+  (w as unknown as { __rescan: () => void }).__rescan = () => {
+    const n = kept.length;
+    for (let i = 0; i < n; i++) {
+      const [o, where] = kept[i]!;
+      seen(o, `${where} (later)`);
+    }
+  };
   w.__restore = () => {
     busy = true;
     for (let i = restores.length - 1; i >= 0; i--)

@@ -172,6 +172,9 @@ test('THREATS 21: globals patched after load neither redirect nor reveal the tok
   await page.addScriptTag({ content: `window.__install = ${installHostilePatches.toString()};` });
   const r = await page.evaluate(
     async ({ exfil }) => {
+      // The page's own helpers, taken before the attacker patches everything.
+      const P0 = Promise;
+      const sleep = (ms: number) => new P0((res) => setTimeout(res, ms));
       const names = window.__install({ marker: 'tok_', exfil });
       const v = vault;
       const results: unknown[] = [];
@@ -194,7 +197,9 @@ test('THREATS 21: globals patched after load neither redirect nor reveal the tok
       } catch (e) {
         results.push(`error ${(e as Error)?.name}`);
       }
-      await new Promise((res) => setTimeout(res, 200));
+      await sleep(200);
+      (window as unknown as { __rescan: () => void }).__rescan();
+      await sleep(100);
       window.__restore();
       return { count: names.length, results, stolen: [...window.__stolen] };
     },
