@@ -9,6 +9,7 @@ import {
   type KeyAlgorithm,
   loadSecretKey,
   type OwnKey,
+  type PublicKey,
   RFC_ALG,
   type SecretKeyInput,
   tryParsePublicKey,
@@ -185,7 +186,7 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
   const now = options.now ?? Date.now;
   const ownP: Promise<OwnKey> = loadSecretKey(options.key as SecretKeyInput, 'options.key');
   ownP.catch(() => {});
-  const verifiers = new Lru<Promise<VerifyFn>>(10_000, 3_600_000);
+  const peers = new Lru<{ peer: PublicKey; verify: Promise<VerifyFn> } | null>(10_000, 3_600_000);
   // Agreement keys per client ephemeral key (clients rotate it every few minutes): ECDH once, then
   // only HKDF-Expand per request. Bounded in size and age.
   const agreements = new Lru<Promise<Uint8Array | null>>(10_000, 900_000);
@@ -222,8 +223,17 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
       const sig = readSignature(view, REQUEST_COMPONENTS, true);
       if (typeof sig === 'string') return fail(sig);
       if (!timely(sig, Math.floor(t / 1000), skew)) return fail('time');
-      const peer = tryParsePublicKey(sig.keyid);
-      if (!peer || RFC_ALG[peer.alg] !== sig.alg) return fail('key');
+      // Parsing a key decompresses a curve point: do it once per key id, not per request.
+      let entry = peers.get(sig.keyid, t);
+      if (!entry) {
+        const parsed = tryParsePublicKey(sig.keyid);
+        entry = parsed ? { peer: parsed, verify: createVerifier(parsed) } : null;
+        entry?.verify.catch(() => {});
+        peers.set(sig.keyid, entry, t);
+      }
+      if (!entry) return fail('key');
+      const peer = entry.peer;
+      if (RFC_ALG[peer.alg] !== sig.alg) return fail('key');
       if (!digestMatches(req.header('content-digest'), wire)) return fail('digest');
       const epkMember = parseDictionary(`k=${req.header(KEY_HEADER) ?? ''}`)?.get('k');
       if (!epkMember || isInnerList(epkMember) || !(epkMember.value instanceof Uint8Array))
@@ -231,12 +241,7 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
       const epk = epkMember.value;
       const base = signatureBase(sig.list, view);
       if (!base) return fail('components');
-      let verifier = verifiers.get(peer.id, t);
-      if (!verifier) {
-        verifier = createVerifier(peer);
-        verifiers.set(peer.id, verifier, t);
-      }
-      if (!(await (await verifier)(base, sig.signature))) return fail('signature');
+      if (!(await (await entry.verify)(base, sig.signature))) return fail('signature');
       const nonce = sig.nonce!;
       const session: PeerSession = Object.freeze({
         peerKey: peer.id,
@@ -336,4 +341,60 @@ export function optionsFromEnv(): SignedServerOptions {
   if (!origin)
     throw expectedType('CRYPTO_SESSION_HOST', 'the origin clients sign for, in the environment', origin);
   return { key, origin };
+}
+
+/**
+ * Signature-only verification of a request of this profile (no replay check, no decryption): the
+ * RFC 9421 checks plus the `Content-Digest` of the wire body. For gateways that only authenticate,
+ * and for comparing with other RFC 9421 verifiers. Resolves true or false, never throws.
+ *
+ * @example
+ * ```ts
+ * const check = createRequestVerifier('https://api.example.com');
+ * if (!(await check({ method, path, header: (n) => headers.get(n), body }))) return deny();
+ * ```
+ */
+export function createRequestVerifier(
+  origin: string,
+  options: { maxSkew?: number; now?: () => number } = {},
+): (req: IncomingSigned) => Promise<boolean> {
+  const { first } = parseOrigins(origin);
+  const skew = options.maxSkew ?? 30;
+  const now = options.now ?? Date.now;
+  const peers = new Lru<{ peer: PublicKey; verify: Promise<VerifyFn> } | null>(10_000, 3_600_000);
+  return async (req) => {
+    try {
+      const t = now();
+      const wire =
+        typeof req.body === 'string'
+          ? utf8ToBytes(req.body)
+          : req.body instanceof Uint8Array
+            ? req.body
+            : EMPTY;
+      const path = String(req.path);
+      if (!path.startsWith('/')) return false;
+      const url = new URL(first.origin + path);
+      const view: MessageView = {
+        method: String(req.method).toUpperCase(),
+        url,
+        header: (n) => req.header(n),
+      };
+      const sig = readSignature(view, REQUEST_COMPONENTS, true);
+      if (typeof sig === 'string' || !timely(sig, Math.floor(t / 1000), skew)) return false;
+      let entry = peers.get(sig.keyid, t);
+      if (!entry) {
+        const parsed = tryParsePublicKey(sig.keyid);
+        entry = parsed ? { peer: parsed, verify: createVerifier(parsed) } : null;
+        entry?.verify.catch(() => {});
+        peers.set(sig.keyid, entry, t);
+      }
+      if (!entry || RFC_ALG[entry.peer.alg] !== sig.alg) return false;
+      if (!digestMatches(req.header('content-digest'), wire)) return false;
+      const base = signatureBase(sig.list, view);
+      if (!base) return false;
+      return await (await entry.verify)(base, sig.signature);
+    } catch {
+      return false;
+    }
+  };
 }

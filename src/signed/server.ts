@@ -16,6 +16,7 @@ import {
 } from './core.js';
 
 export {
+  createRequestVerifier,
   createSignedServer,
   type IncomingSigned,
   type PeerSession,
