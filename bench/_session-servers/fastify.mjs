@@ -1,5 +1,6 @@
 // One Fastify server for bench/session-http.mjs, in its own process:
-//   node bench/_session-servers/fastify.mjs bare|ours|secure-session
+//   node bench/_session-servers/fastify.mjs bare|ours|secure-session (diagnostics: cookie-only,
+//   ours-no-cookie-plugin)
 // Listens on 127.0.0.1, a free port, and reports it over IPC. Routes:
 //   /login  writes the 214-byte fixture session (to obtain a valid cookie first)
 //   /rw     reads a value and writes one (the session is re-sealed on every response)
@@ -25,11 +26,19 @@ if (variant === 'ours') {
   await app.register(plugin, { key: KEY, cookieName: COOKIE_NAME, cookie });
 } else if (variant === 'secure-session') {
   await app.register(require('@fastify/secure-session'), { key: KEY, cookieName: COOKIE_NAME, cookie });
+} else if (variant === 'cookie-only') {
+  // Diagnostic, not in the default run: bare + @fastify/cookie (parses every Cookie header), the
+  // fixed cost both session plugins bring along.
+  await app.register(require('@fastify/cookie'));
+} else if (variant === 'ours-no-cookie-plugin') {
+  // Diagnostic: ours without registering @fastify/cookie (the engine parses the header lazily).
+  const { default: plugin } = await import(distUrl('fastify'));
+  await app.register(plugin, { key: KEY, cookieName: COOKIE_NAME, cookie, cookiePlugin: false });
 } else if (variant !== 'bare') {
   throw new Error(`unknown variant ${variant}`);
 }
 
-const sessions = variant !== 'bare';
+const sessions = variant !== 'bare' && variant !== 'cookie-only';
 let n = 0;
 app.get('/login', async (request) => {
   if (sessions) for (const [k, v] of Object.entries(SESSION)) request.session.set(k, v);
