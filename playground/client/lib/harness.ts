@@ -21,8 +21,8 @@ export interface Strategy {
   logout(api: string): Promise<void>;
   /** A short, secret-free description of what the page holds right now. */
   holding?(): string;
-  /** Extra objects placed on window.app, as reachable as in most real apps. */
-  expose?: Record<string, unknown>;
+  /** Extra objects placed on window.app (after init), as reachable as in most real apps. */
+  expose?: Record<string, unknown> | (() => Record<string, unknown>);
 }
 
 interface MeBody {
@@ -53,12 +53,6 @@ export function runStrategyPage(strategy: Strategy): void {
   const id = document.body.dataset.strategy ?? '';
   const api = document.body.dataset.api ?? `/api/${id}/`;
   const abs = (p: string) => (p.startsWith('/') ? p : api + p);
-
-  const appObject = Object.freeze({
-    request: (path: string, init?: RequestInit) => strategy.request(abs(path), init),
-    ...strategy.expose,
-  });
-  Object.defineProperty(window, 'app', { value: appObject, configurable: false, writable: false });
 
   const status = $('status');
   const lastReply = $('last-reply');
@@ -311,6 +305,16 @@ export function runStrategyPage(strategy: Strategy): void {
     });
   }
 
+  // The page's API helper, as reachable as in most real apps (after init: some strategies only
+  // have their client then).
+  function exposeApp(): void {
+    const appObject = Object.freeze({
+      request: (path: string, init?: RequestInit) => strategy.request(abs(path), init),
+      ...(typeof strategy.expose === 'function' ? strategy.expose() : strategy.expose),
+    });
+    Object.defineProperty(window, 'app', { value: appObject, configurable: false, writable: false });
+  }
+
   async function main(): Promise<void> {
     setStatus('Starting…', 'busy');
     try {
@@ -318,6 +322,8 @@ export function runStrategyPage(strategy: Strategy): void {
     } catch (err) {
       setStatus(`Could not start: ${redact((err as Error).message)}`, 'err');
       return;
+    } finally {
+      exposeApp();
     }
     const hash = new URLSearchParams(location.hash.slice(1));
     const run = hash.get('run');
