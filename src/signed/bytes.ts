@@ -44,6 +44,7 @@ export function fromBase64(text: string): Uint8Array | null {
   let end = text.length;
   while (end > 0 && text.charCodeAt(end - 1) === 61 /* = */) end--;
   if (text.length - end > 2 || end % 4 === 1) return null;
+  if (end !== text.length && text.length % 4 !== 0) return null;
   const out = new Uint8Array(Math.floor((end * 3) / 4));
   let acc = 0;
   let bits = 0;
