@@ -10,7 +10,6 @@ import {
   apply,
   blobSize,
   brand,
-  charCode,
   defineProperty,
   formKeys,
   freeze,
@@ -22,7 +21,6 @@ import {
   keys,
   P,
   paramsKeys,
-  parseJson,
   pin,
   realFetch,
   resOk,
@@ -34,6 +32,7 @@ import {
   toUpper,
   urlHref,
 } from './intrinsics.js';
+import { SCHEME_RE, tokenFrom } from './token.js';
 
 export type { AllowRule, Method } from './allow.js';
 export { VaultError, type VaultErrorCode } from './errors.js';
@@ -101,20 +100,6 @@ export interface Vault {
   /** Whether a token is held. Never the token itself. */
   readonly authenticated: boolean;
 }
-
-const SCHEME_RE = /^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*$/;
-const MAX_TOKEN = 8192;
-
-// Printable ASCII without space: every bearer/JWT/opaque token fits, and the header value can never
-// be invalid (an invalid value would make fetch throw after the token was already placed).
-const validToken = (t: unknown): t is string => {
-  if (typeof t !== 'string' || t.length === 0 || t.length > MAX_TOKEN) return false;
-  for (let i = 0; i < t.length; i++) {
-    const c = charCode(t, i);
-    if (c < 0x21 || c > 0x7e) return false;
-  }
-  return true;
-};
 
 // Reads only own properties of page-supplied objects: a member planted on Object.prototype
 // (`method: 'DELETE'`, `redirect: 'follow'`) is never picked up.
@@ -257,14 +242,8 @@ export function createVault(options: VaultOptions): Vault {
     const at = epoch;
     const res = await pin(apply(realFetch, G, [r.h, r.i]) as Promise<Response>);
     if (!resOk(res)) throw new VaultError('ERR_VAULT_LOGIN_FAILED', `login failed (HTTP ${resStatus(res)})`);
-    const text = await pin(resText(res));
-    let t: unknown;
-    try {
-      const data = parseJson(text);
-      if (typeof data === 'object' && data !== null && hasOwn(data, field))
-        t = (data as Record<string, unknown>)[field];
-    } catch {}
-    if (!validToken(t))
+    const t = tokenFrom(await pin(resText(res)), field);
+    if (t === undefined)
       throw new VaultError('ERR_VAULT_LOGIN_FAILED', 'login failed (no token in the response)');
     if (at !== epoch) throw new VaultError('ERR_VAULT_LOGIN_FAILED', 'login failed (logged out meanwhile)');
     token = t;

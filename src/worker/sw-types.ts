@@ -1,0 +1,32 @@
+// The few service-worker types this module needs. The project compiles against the DOM lib only
+// (no WebWorker lib, whose globals conflict with DOM), so they are declared here, structurally.
+
+/** The `install`/`activate` event of a service worker. */
+export interface SwExtendableEvent {
+  waitUntil(p: Promise<unknown>): void;
+}
+
+/** A `message` event received by a service worker. */
+export interface SwMessageEvent extends SwExtendableEvent {
+  readonly data: unknown;
+  /** The sending client; its `id` cannot be chosen by the page. */
+  readonly source: { readonly id: string } | null | object;
+  readonly ports: readonly MessagePort[];
+}
+
+/** A `fetch` event received by a service worker. */
+export interface SwFetchEvent extends SwExtendableEvent {
+  readonly request: Request;
+  /** Id of the client that made the request ('' for navigations). */
+  readonly clientId: string;
+  respondWith(r: Response | Promise<Response>): void;
+}
+
+/** The parts of `ServiceWorkerGlobalScope` that `installTokenWorker` uses. */
+export interface TokenWorkerScope {
+  addEventListener(type: 'install' | 'activate', listener: (e: SwExtendableEvent) => void): void;
+  addEventListener(type: 'message', listener: (e: SwMessageEvent) => void): void;
+  addEventListener(type: 'fetch', listener: (e: SwFetchEvent) => void): void;
+  skipWaiting(): Promise<void>;
+  readonly clients: { claim(): Promise<void> };
+}
