@@ -144,7 +144,8 @@ export function sealedSession<T extends object = SessionData>(
     () => {},
   );
 
-  const write = (res: ServerResponse, session: Session<T>): void => {
+  /** Returns false when the cookie could not be written. */
+  const write = (res: ServerResponse, session: Session<T>): boolean => {
     let cookies: string[];
     try {
       cookies = engine.commit(session);
@@ -157,9 +158,10 @@ export function sealedSession<T extends object = SessionData>(
       });
       res.statusCode = 500;
       res.statusMessage = 'Internal Server Error';
-      return;
+      return false;
     }
     if (cookies.length > 0) res.appendHeader('set-cookie', cookies);
+    return true;
   };
 
   return function sealedSessionMiddleware(req, res, next) {
@@ -171,7 +173,22 @@ export function sealedSession<T extends object = SessionData>(
     }
     const session = engine.load(req.headers.cookie);
     target[name] = session;
-    onHeaders(res, (r) => write(r, session));
+    if (debug) {
+      // A change made after the headers went out (streaming, res.write() first) cannot reach the
+      // browser; say so in the debug log instead of losing it silently. Only when debugging.
+      let written = true;
+      onHeaders(res, (r) => {
+        written = write(r, session);
+      });
+      res.once('finish', () => {
+        if (written && session.changed && !session.deleted) {
+          debug('sealed-session: the session changed after the headers were sent; not saved', {
+            session: name,
+            reason: 'changed-after-headers',
+          });
+        }
+      });
+    } else onHeaders(res, (r) => write(r, session));
     if (ready && !engine.eager) {
       next();
       return;

@@ -244,6 +244,34 @@ describe('sealed-session/express', () => {
     });
   });
 
+  it('debug reports a change made after the headers were sent (streaming) instead of losing it silently', async () => {
+    const debug = vi.fn();
+    const a = express();
+    a.use(sealedSession<Data>({ key, debug }));
+    a.get('/stream', (req, res) => {
+      res.write('first chunk');
+      sess(req).set('user', 'late');
+      res.end();
+    });
+    a.get('/ok', (req, res) => {
+      sess(req).set('user', 'early');
+      res.end();
+    });
+    const base = await listen(a);
+    const r = await get(base, '/stream');
+    expect(r.setCookie).toEqual([]);
+    await vi.waitFor(() =>
+      expect(debug).toHaveBeenCalledWith(expect.any(String), {
+        session: 'session',
+        reason: 'changed-after-headers',
+      }),
+    );
+    debug.mockClear();
+    expect((await get(base, '/ok')).setCookie).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 50)); // let 'finish' run
+    expect(debug).not.toHaveBeenCalled();
+  });
+
   it('THREATS 1/2/38: hostile cookies give 200 and an empty session; the debug hook never sees the value', async () => {
     const seen: unknown[] = [];
     const base = await listen(app({ key, debug: (...args) => seen.push(args) }));
