@@ -36,7 +36,14 @@ export function setNativePwhash(fn: Pwhash | undefined): void {
   native = fn;
 }
 
-/** Options of {@link deriveKeyring}. */
+/**
+ * Options of {@link deriveKeyring}.
+ *
+ * @example
+ * ```ts
+ * const options: DeriveOptions = { secret: process.env.SESSION_SECRET!, salt: process.env.SESSION_SALT! };
+ * ```
+ */
 export interface DeriveOptions {
   /** At least 32 characters (or bytes). A long random value; never a human password. */
   secret: string | Uint8Array;

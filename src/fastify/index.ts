@@ -79,10 +79,28 @@ export type Session<T = SessionData> = Partial<T> & {
   regenerate(ignoreFields?: string[]): void;
 };
 
-/** Options of the plugin: one session configuration or an array of them. */
+/**
+ * Options of the plugin: one session configuration or an array of them.
+ *
+ * @example
+ * ```ts
+ * await app.register(sealedSession, [
+ *   { key: process.env.LONG_KEY!, sessionName: 'session' },
+ *   { key: process.env.SHORT_KEY!, sessionName: 'flash', cookieName: 'flash', expiry: 60 },
+ * ]);
+ * ```
+ */
 export type SecureSessionPluginOptions = SecureSessionOptions | SecureSessionOptions[];
 
-/** The plugin function, with the original's `.default` and `.fastifySecureSession` aliases. */
+/**
+ * The plugin function, with the original's `.default` and `.fastifySecureSession` aliases.
+ *
+ * @example
+ * ```ts
+ * const { fastifySecureSession } = require('sealed-session/fastify'); // Node >= 20.19
+ * app.register(fastifySecureSession, { key });
+ * ```
+ */
 export interface SealedSessionPlugin extends FastifyPluginAsync<SecureSessionPluginOptions> {
   default: SealedSessionPlugin;
   fastifySecureSession: SealedSessionPlugin;

@@ -11,7 +11,15 @@ import type { CookieOptions } from '../session/cookie-options.js';
 import type { DebugLog } from '../session/engine.js';
 import type { RevocationStore } from '../session/revocation.js';
 
-/** Cookie attributes, as `@fastify/secure-session` takes them (a subset of `@fastify/cookie`'s). */
+/**
+ * Cookie attributes, as `@fastify/secure-session` takes them (a subset of `@fastify/cookie`'s).
+ *
+ * @example
+ * ```ts
+ * await app.register(sealedSession, { key, cookie: { sameSite: 'strict', maxAge: 3600 } });
+ * request.session.options({ maxAge: 30 * 86400 }); // "remember me", this response only
+ * ```
+ */
 export interface SessionCookieOptions extends Omit<CookieOptions, 'secure'> {
   /** Default true. `'auto'` is accepted for compatibility and means true. */
   secure?: boolean | 'auto';
@@ -19,7 +27,19 @@ export interface SessionCookieOptions extends Omit<CookieOptions, 'secure'> {
   expires?: Date;
 }
 
-/** One session configuration; pass an array of them for several sessions. */
+/**
+ * One session configuration; pass an array of them for several sessions.
+ *
+ * @example
+ * ```ts
+ * await app.register(sealedSession, {
+ *   key: [process.env.SESSION_KEY!, process.env.OLD_SESSION_KEY!], // newest first
+ *   cookieName: '__Host-session',
+ *   expiry: 3600,
+ *   revocation: new MemoryRevocationStore(),
+ * });
+ * ```
+ */
 export interface SecureSessionOptions {
   /** 32-byte key(s), newest first: Buffer/Uint8Array, base64 (as the original) or 64 hex characters. */
   key?: KeyInput | readonly KeyInput[];
