@@ -171,7 +171,7 @@ function topWindow(): Window | undefined {
 /**
  * In-memory key store for the browser (and Node), API-compatible with `session-keystore`, that
  * survives a page reload without ever leaving a usable secret behind: a random wrapping key goes
- * to `window.name` when the store is built and when values change, and the AES-GCM-sealed values
+ * to `window.name` when the store is built and when values change, and the ChaCha20-Poly1305-sealed values
  * go to `sessionStorage` only at a trusted `pagehide`. The next page reads both once, erases them,
  * and refuses them (event `restore-failed`) if they are stale or were tampered with.
  *

@@ -1,6 +1,6 @@
 // The share codec: round trip, a fixed vector (so that a format change cannot slip in unnoticed),
 // a cross-check against node:crypto, and every tamper, replay and misplacement refused.
-import { createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { b64url, fromB64url } from '../../src/keystore/intrinsics.js';
@@ -19,7 +19,7 @@ const T = 1767225600000;
 const KEY = new Uint8Array(32).map((_, i) => i);
 // sealShare(KEY, '[["token","s3cret",null]]', ctx, T), recorded once.
 const VECTOR =
-  'AQAAAZt22qgANIPnYx8Uwu19phZeXi4gceS7BXD3-m6x_0hot3HONrRV5NbDYtiKQ-jyZaX9GUdaAWpK7lzye1GE6rnF74iu3DA03PngmONz0QjfncqIKyrQIoRA3nDL_lwB4oRZNCNSPr1gff1NXIt5fVYCy8ECYLzt2eM9EaewGcp8uZpPOcHKKvT47PV9qlYmPDwzjoOOqm7AkeEHOWZcJZzyEtIJoQp3w4_qPqVacG7AuA6sm7N0H8T2OXA-oIyirr6bytSIKCCFvYeAh1MXMqQ6UqOYBNetzGN1Lgql3FtGsQSzYarFmojp1loIpchIEmjHEHbE90n_6K4l2DW02NU2-eSnDiSOjpnREUYOYZhlVl2ZqeAtqhaJz1b9Md9Q5k0';
+  'AgAAAZt22qgA7LPZuso9h0RNYjlCF1gRO2jjFFq9pfjMP28qgkxUx1kbm1BgrLePJcFhe3oZ5_OLsfVK5mFKQJxjT2m6fnPkrokfEQNNvslkopdwEqn3k6v7nJZG-hORNlMwFjqdUEg0GA_xlpmR-4Xf9g-wn7RdTqVbJa1ZOFZwVYLmhdQbIEqNnq610jeqJu2pKEtvOz9ywNorB1u5ioVvhQHhi0P4wLTL10qsgEFuQwZvXQw8wXr0p_5A3tMXExDYQkii7ynKpezHBD1EPJRBPce02TeXWOXHLoo5ZpblMdce4lFvDvguAcgtEtvyiSa8Hop0avO5V5mOdCQRkPdyFGEO--TjkLp1Rg3nFb_lD53-mU154K7TakJTngnYh3y8DEo';
 
 describe('ciphertext share', () => {
   test('fixed vector opens, with the documented layout', () => {
@@ -30,16 +30,24 @@ describe('ciphertext share', () => {
     expect(raw.length).toBe(1 + 8 + 12 + 256 + 16);
   });
 
-  test('node:crypto AES-256-GCM opens it too (layout and AAD as documented)', () => {
+  test('node:crypto ChaCha20-Poly1305 opens it too, and re-seals it byte for byte (layout and AAD as documented)', () => {
     const raw = fromB64url(VECTOR)!;
+    const time = raw.subarray(1, 9);
     const nonce = raw.subarray(9, 21);
     const ct = raw.subarray(21, raw.length - 16);
     const tag = raw.subarray(raw.length - 16);
-    const d = createDecipheriv('aes-256-gcm', KEY, nonce);
-    d.setAAD(Buffer.from(JSON.stringify(['sealed-session/keystore', 1, ctx.origin, ctx.store, T])));
+    expect(Buffer.from(time).readBigUInt64BE()).toBe(BigInt(T));
+    const aad = Buffer.from(JSON.stringify(['sealed-session/keystore', 2, ctx.origin, ctx.store, T]));
+    const d = createDecipheriv('chacha20-poly1305', KEY, nonce, { authTagLength: 16 });
+    d.setAAD(aad, { plaintextLength: ct.length });
     d.setAuthTag(tag);
-    const pt = Buffer.concat([d.update(ct), d.final()]).toString('utf8');
-    expect(JSON.parse(pt)).toEqual([['token', 's3cret', null]]);
+    const pt = Buffer.concat([d.update(ct), d.final()]);
+    expect(JSON.parse(pt.toString('utf8'))).toEqual([['token', 's3cret', null]]);
+    // Independent encryption of the same padded plaintext gives exactly the recorded share.
+    const c = createCipheriv('chacha20-poly1305', KEY, nonce, { authTagLength: 16 });
+    c.setAAD(aad, { plaintextLength: pt.length });
+    const out = Buffer.concat([Buffer.from([2]), time, nonce, c.update(pt), c.final(), c.getAuthTag()]);
+    expect(b64url(out)).toBe(VECTOR);
   });
 
   test('round trip for any JSON text, any store name', () => {
@@ -93,7 +101,7 @@ describe('ciphertext share', () => {
 
   test('other versions and malformed text are refused with their reason', () => {
     const raw = fromB64url(VECTOR)!;
-    raw[0] = 2;
+    raw[0] = 1; // the AES-GCM format of 0.x
     expect(openShare(KEY, b64url(raw), ctx, T, 10_000)).toEqual({ ok: false, reason: 'version' });
     for (const bad of ['', 'x', '!!!!', VECTOR.slice(0, 40), `${VECTOR}=`, 'A'.repeat(401)]) {
       expect(openShare(KEY, bad, ctx, T, 10_000).ok).toBe(false);
@@ -108,7 +116,22 @@ describe('ciphertext share', () => {
     expect(bucket(1)).toBe(256);
     expect(bucket(256)).toBe(256);
     expect(bucket(257)).toBe(512);
-    expect(bucket(5000)).toBe(8192);
+    expect(bucket(4096)).toBe(4096);
+    expect(bucket(4097)).toBe(4608); // from 4 KiB on: eight buckets per doubling
+    expect(bucket(5000)).toBe(5120);
+    expect(bucket(6300)).toBe(6656);
+    expect(bucket(8193)).toBe(9216);
+    // Every length maps to the smallest bucket holding it, and buckets stay coarse (at most 12.5 %
+    // or 256 bytes of padding, and only a few dozen distinct lengths up to 1 MiB).
+    const seen = new Set<number>();
+    const bad: number[] = [];
+    for (let n = 1; n <= 1 << 20; n += 7) {
+      const b = bucket(n);
+      if (!(b >= n && b - n < Math.max(256, n / 8))) bad.push(n);
+      seen.add(b);
+    }
+    expect(bad).toEqual([]);
+    expect(seen.size).toBeLessThan(100);
   });
 });
 
