@@ -1,5 +1,7 @@
 // The one verification core of the server side. Framework adapters (server.ts) only translate
 // their request/response objects to `IncomingSigned` and back; every check lives here.
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { expectedRange, expectedType } from '../core/errors.js';
 import { bytesToHex, fromBase64, toBase64, utf8Decode, utf8ToBytes } from './bytes.js';
 import { type SignedFailureReason, SignedRequestError } from './errors.js';
@@ -30,7 +32,7 @@ import {
   WIRE_TYPE,
 } from './protocol.js';
 import { MemoryReplayCache, type ReplayCache } from './replay.js';
-import { agreementKey, messageKey, openBody, reviveData, sealBody } from './seal.js';
+import { agreementKey, HMAC_ALG, messageKey, openBody, replyMacKey, reviveData, sealBody } from './seal.js';
 import { isInnerList, parseDictionary } from './sf.js';
 
 /** Settings shared by every server adapter. */
@@ -47,6 +49,12 @@ export interface SignedServerOptions {
   maxBodySize?: number;
   /** Optional allowlist: return false to refuse a verified peer key (answered 401 like any failure). */
   authorize?: (peer: PeerSession) => boolean | Promise<boolean>;
+  /**
+   * How replies are signed: `'key'` (default) with the server's key, verifiable by anyone holding
+   * its public key; `'hmac'` with RFC 9421 `hmac-sha256` keyed from the request's key agreement,
+   * which authenticates the server to that client just as well and saves one signature per request.
+   */
+  replySignature?: 'key' | 'hmac';
   /** Debug hook called with the reason of each refusal (never with input). */
   onFailure?: (reason: SignedFailureReason) => void;
   /** Clock in milliseconds (tests). */
@@ -181,6 +189,9 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
     throw expectedRange('options.maxBodySize', 'a byte count', maxBody);
   const cache = options.replayCache ?? new MemoryReplayCache();
   if (typeof cache?.add !== 'function') throw expectedType('options.replayCache', 'a ReplayCache', cache);
+  const replySignature = options.replySignature ?? 'key';
+  if (replySignature !== 'key' && replySignature !== 'hmac')
+    throw expectedType('options.replySignature', "'key' or 'hmac'", replySignature);
   const authorize = options.authorize;
   const onFailure = options.onFailure;
   const now = options.now ?? Date.now;
@@ -274,7 +285,7 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
       }
       const reqView = view;
       const replyKey = messageKey(prk, 's2c', nonce);
-      const serverAlg = RFC_ALG[own.alg];
+      const serverAlg = replySignature === 'hmac' ? HMAC_ALG : RFC_ALG[own.alg];
       const request: VerifiedRequest = Object.freeze({
         session,
         data: plain ? reviveData(plain.contentType, plain.body) : undefined,
@@ -308,7 +319,12 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
           };
           const resBase = signatureBase(list, resView, reqView);
           if (!resBase) throw new SignedRequestError('components');
-          const h = signatureHeaders(list, await own.sign(resBase));
+          const h = signatureHeaders(
+            list,
+            replySignature === 'hmac'
+              ? hmac(sha256, replyMacKey(prk, nonce), resBase)
+              : await own.sign(resBase),
+          );
           const headers: Record<string, string> = {
             'content-digest': digest,
             'signature-input': h.input,

@@ -1,8 +1,11 @@
 // SecureFetch: a drop-in `fetch` that signs every request (RFC 9421), encrypts its body, and only
 // returns responses that the server signed, bound to that very request, and that decrypt. Built as
 // a closure over the keys (no `new Function`, no readable secret); callable with or without `new`.
+
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { expectedType } from '../core/errors.js';
-import { fromBase64, randomBytes, toBase64, utf8Decode, utf8ToBytes } from './bytes.js';
+import { ctEqual, fromBase64, randomBytes, toBase64, utf8Decode, utf8ToBytes } from './bytes.js';
 import { SignedResponseError } from './errors.js';
 import {
   checkSecretKeyShape,
@@ -29,7 +32,7 @@ import {
   timely,
   WIRE_TYPE,
 } from './protocol.js';
-import { agreementKey, messageKey, openBody, reviveData, sealBody } from './seal.js';
+import { agreementKey, HMAC_ALG, messageKey, openBody, replyMacKey, reviveData, sealBody } from './seal.js';
 import { CryptoSession } from './session.js';
 
 /** The fetch-compatible function SecureFetch wraps (defaults to the global `fetch`). */
@@ -241,12 +244,19 @@ function createSecureFetch(
     const resView: MessageView = { status, header: (n) => res.headers.get(n) };
     const parsed = readSignature(resView, RESPONSE_COMPONENTS, false);
     if (typeof parsed === 'string') return fail(parsed);
-    if (parsed.keyid !== server.id || parsed.alg !== serverAlg) return fail('key');
+    // The server signs replies with its key, or (option `replySignature: 'hmac'`) with an HMAC
+    // keyed from this request's agreement, which nobody but that server can derive.
+    const isMac = parsed.alg === HMAC_ALG;
+    if (parsed.keyid !== server.id || (parsed.alg !== serverAlg && !isMac)) return fail('key');
     if (!timely(parsed, Math.floor(Date.now() / 1000), skew)) return fail('time');
     const raw = new Uint8Array(await res.arrayBuffer());
     if (!digestMatches(res.headers.get('content-digest'), raw)) return fail('digest');
     const resBase = signatureBase(parsed.list, resView, reqView);
-    if (!resBase || !(await (await verifyServer)(resBase, parsed.signature))) return fail('signature');
+    if (!resBase) return fail('signature');
+    const good = isMac
+      ? ctEqual(hmac(sha256, replyMacKey(prk, nonce), resBase), parsed.signature)
+      : await (await verifyServer)(resBase, parsed.signature);
+    if (!good) return fail('signature');
     let opened: { contentType: string; body: Uint8Array } | null = null;
     if (raw.length > 0) {
       let sealed: Uint8Array | null = null;

@@ -26,6 +26,17 @@ export function messageKey(prk: Uint8Array, direction: Direction, nonce: string)
   return expand(sha256, prk, utf8ToBytes(`${LABEL} ${direction} ${nonce}`), 32);
 }
 
+/**
+ * Key of the optional `hmac-sha256` reply signature: only the server (static key) and the client
+ * (ephemeral key) can derive it, so it authenticates the server to that client like a signature.
+ */
+export function replyMacKey(prk: Uint8Array, nonce: string): Uint8Array {
+  return expand(sha256, prk, utf8ToBytes(`${LABEL} s2c-mac ${nonce}`), 32);
+}
+
+/** RFC 9421 `alg` of the MAC reply signature. */
+export const HMAC_ALG = 'hmac-sha256';
+
 const FRAME_VERSION = 1;
 
 /** Encrypts `body` (with its content type) under `key`: returns nonce ‖ ciphertext ‖ tag. */

@@ -354,6 +354,38 @@ describe('34: responses are signed, bound to their request; the client throws ot
     }
   });
 
+  it("replySignature 'hmac': replies carry an RFC 9421 hmac-sha256 bound to the request; swaps and foreign MACs throw", async () => {
+    let first: Response | null = null;
+    const rig = await makeRig('ed25519', {
+      replySignature: 'hmac',
+      tamperResponse: async (res) => {
+        if (!first) {
+          first = res.clone();
+          return res;
+        }
+        return first.clone();
+      },
+    });
+    const ok = await rig.client('/pay', POST);
+    expect(ok.data).toMatchObject({ method: 'POST' });
+    expect(rig.lastResponse!.headers.get('signature-input')).toContain('alg="hmac-sha256"');
+    await refused(rig.client('/pay', POST), 200);
+    // A MAC computed with any key but this request's agreement key (here: one flipped bit) fails.
+    const rig2 = await makeRig('ed25519', {
+      replySignature: 'hmac',
+      tamperResponse: async (res) => {
+        const h = new Headers(res.headers);
+        const sig = h.get('signature')!;
+        const bytes = Buffer.from(sig.slice(5, -1), 'base64');
+        bytes[0]! ^= 1;
+        h.set('signature', `sig=:${bytes.toString('base64')}:`);
+        return new Response(res.body, { status: res.status, headers: h });
+      },
+    });
+    const err = await refused(rig2.client('/pay', POST), 200);
+    expect(err.reason).toBe('signature');
+  });
+
   it('a signed error response is returned (not thrown) with its verified data', async () => {
     const rig = await makeRig('ed25519');
     const res = await rig.client('/error');
