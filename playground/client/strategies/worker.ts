@@ -1,6 +1,6 @@
 // Strategy 6: sealed-session/worker. The token lives in a service worker, which performs the
 // login itself and decorates only the requests the page sends through the client API.
-import { registerTokenWorker } from '../../../src/worker/index.ts';
+import { registerTokenWorker, WorkerError } from '../../../src/worker/index.ts';
 import { readReply, runStrategyPage } from '../lib/harness.js';
 
 type Client = Awaited<ReturnType<typeof registerTokenWorker>>;
@@ -25,19 +25,31 @@ runStrategyPage({
     }
   },
   async request(url, init = {}) {
-    if (!client) return readReply(await fetch(url, init));
     const { method, headers, body } = init;
-    return readReply(
-      await client.fetch(abs(url), {
-        method: method ?? 'GET',
-        headers: headers ?? {},
-        body: (body as string | null | undefined) ?? null,
-      }),
-    );
+    if (client) {
+      try {
+        return readReply(
+          await client.fetch(abs(url), {
+            method: method ?? 'GET',
+            headers: headers ?? {},
+            body: (body as string | null | undefined) ?? null,
+          }),
+        );
+      } catch (err) {
+        // No token in the worker (never logged in, logged out, or the browser restarted it):
+        // send the request plainly so the server shows what arrives without one.
+        if (!(err instanceof WorkerError && err.code === 'ERR_WORKER_NOT_AUTHENTICATED')) throw err;
+      }
+    }
+    return readReply(await fetch(url, init));
   },
   async logout(api) {
     if (client) {
-      await client.fetch(abs(`${api}logout`), { method: 'POST' });
+      try {
+        await client.fetch(abs(`${api}logout`), { method: 'POST' });
+      } catch (err) {
+        if (!(err instanceof WorkerError && err.code === 'ERR_WORKER_NOT_AUTHENTICATED')) throw err;
+      }
       await client.logout();
     }
   },
