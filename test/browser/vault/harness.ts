@@ -2,6 +2,7 @@
 // test and records every request with its Authorization header, and the attacker's server (B)
 // that records everything it receives.
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, startServer, type TestServer } from '../support/server.js';
 
@@ -81,8 +82,15 @@ export async function startHarness(): Promise<Harness> {
     return true;
   });
   h.app = await startServer(async (req, res, url) => {
-    const s = await record(req, url, h.appLog);
     const p = url.pathname;
+    if (p === '/sw.js') {
+      // The token worker's script, served at the root so that its scope covers /api navigations too.
+      const js = await readFile(new URL('../pages/worker/sw.js', import.meta.url));
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(js);
+      return true;
+    }
+    const s = await record(req, url, h.appLog);
     if (p === '/auth/login' || p === '/api/auth/login') {
       let ok = false;
       try {

@@ -4,6 +4,7 @@
 import { expect, type Page, test } from '@playwright/test';
 import { type Harness, misplacedToken, startHarness } from './harness.js';
 import { dumpStorage, installHostilePatches } from './hostile.js';
+import { hostileUrls } from './urls.js';
 
 let h: Harness;
 test.beforeAll(async () => {
@@ -253,49 +254,6 @@ test('THREATS 22: members planted on Object.prototype are ignored', async ({ pag
   }
   await expectNoLeak(page);
 });
-
-// THREATS 23: hostile URLs, each of which must be refused before any request is made. `A` is the
-// allowlisted origin (http://127.0.0.1:PA), `B` the attacker's (http://127.0.0.1:PB).
-const hostileUrls = (A: string, B: string, PA: number, PB: number): Array<[string, string]> => [
-  ['other origin, same path', `${B}/api/data`],
-  ['userinfo hiding the real host', `http://127.0.0.1:${PA}@127.0.0.1:${PB}/api/data`],
-  ['userinfo on the allowed host', `http://user:pw@127.0.0.1:${PA}/api/data`],
-  ['backslash before @', `http://127.0.0.1:${PB}\\@127.0.0.1:${PA}/api/data`],
-  ['backslash after the allowed host', `http://127.0.0.1:${PA}\\@127.0.0.1:${PB}/api/data`],
-  ['protocol-relative', `//127.0.0.1:${PB}/api/data`],
-  ['slash-backslash', `/\\127.0.0.1:${PB}/api/data`],
-  ['double backslash', `\\\\127.0.0.1:${PB}/api/data`],
-  ['tab inside the port', `http://127.0.0.1:\t${PB}/api/data`],
-  ['newline inside the host', `http://127.0.\n0.1:${PB}/api/data`],
-  ['extra port digit', `http://127.0.0.1:${PA}0/api/data`],
-  ['leading-zero port of the attacker', `http://127.0.0.1:0${PB}/api/data`],
-  ['port then domain', `http://127.0.0.1:${PA}.evil.test/api/data`],
-  ['localhost alias of the allowed IP', `http://localhost:${PA}/api/data`],
-  ['trailing dot', `http://localhost.:${PA}/api/data`],
-  ['look-alike suffix', `http://127.0.0.1.nip.io:${PA}/api/data`],
-  ['look-alike Cyrillic o', `http://l\u043ecalhost:${PA}/api/data`],
-  ['IPv6-mapped address', `http://[::ffff:127.0.0.1]:${PA}/api/data`],
-  ['https instead of http', `https://127.0.0.1:${PA}/api/data`],
-  ['ws scheme', `ws://127.0.0.1:${PA}/api/data`],
-  ['segment look-alike', `${A}/api-evil/data`],
-  ['bare prefix without segment', `${A}/apix`],
-  ['dot-dot out of the prefix', `${A}/api/../admin`],
-  ['encoded dot-dot', `${A}/api/%2e%2e/admin`],
-  ['mixed encoded dot-dot', `${A}/api/.%2E/admin`],
-  ['encoded slash', `${A}/api/..%2fadmin`],
-  ['encoded backslash', `${A}/api/..%5cadmin`],
-  ['path parameter dot-dot', `${A}/api/..;/admin`],
-  ['case of the prefix', `${A}/API/data`],
-  ['backslash dot-dot', `${A}/api\\..\\admin`],
-  ['relative path outside the prefix', 'api/data'],
-  ['special-scheme relative', `http:127.0.0.1:${PB}/api/data`],
-  ['javascript URL', `javascript:fetch('${B}')`],
-  ['data URL', 'data:text/plain,x'],
-  ['blob URL', `blob:${A}/0a1b2c3d-0000-4000-8000-000000000000`],
-  ['about:blank', 'about:blank'],
-  ['file URL', 'file:///etc/passwd'],
-  ['not a URL', 'http://'],
-];
 
 test('THREATS 23: hostile URLs do not get past the allowlist', async ({ page }) => {
   await open(page);
