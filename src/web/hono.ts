@@ -45,6 +45,8 @@ export function honoSession<T extends object = SessionData, N extends string = '
   const sessions = new WebSessions<T>(options);
   const name = sessions.sessionName as N;
   return async (c, next) => {
+    // Mounted twice for one name (app and sub-app): the first one owns the session and its cookie.
+    if ((c.get as (key: string) => unknown)(name) !== undefined) return next();
     const session = await sessions.load(c.req.raw);
     (c.set as (key: string, value: unknown) => void)(name, session);
     await next();

@@ -487,16 +487,23 @@ describe('sealed-session/express', () => {
     expect(((await get(viaKeyring, '/me', login.jar)).body as { user: string }).user).toBe('alice');
   });
 
-  it('mounting the middleware twice for one name keeps one session', async () => {
+  it('mounting the middleware twice for one name keeps one session and writes one cookie', async () => {
     const a = express();
     const mw = sealedSession<Data>({ key });
     a.use(mw);
-    a.use(mw);
+    a.use((req, _res, next) => {
+      sess(req).set('user', 'from-auth'); // e.g. an auth middleware between the two mounts
+      next();
+    });
+    a.use(mw); // e.g. a router that mounts it again
     a.get('/', (req, res) => {
       sess(req).set('n', 1);
       res.send('ok');
     });
     const base = await listen(a);
-    expect((await get(base, '/')).setCookie).toHaveLength(1);
+    const r = await get(base, '/');
+    expect(r.setCookie).toHaveLength(1);
+    const me = await listen(app({ key }));
+    expect(((await get(me, '/me', r.jar)).body as { user: string }).user).toBe('from-auth');
   });
 });

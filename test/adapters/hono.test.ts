@@ -163,6 +163,24 @@ describe('sealed-session/web: honoSession', () => {
     expect(await r.text()).toBe('handled');
   });
 
+  it('mounting the middleware twice for one name keeps one session and writes one cookie', async () => {
+    const mw = honoSession<Data>({ key });
+    const a = new Hono().use(mw);
+    a.use(async (c, next) => {
+      c.var.session.set('user', 'from-auth'); // e.g. an auth middleware between the two mounts
+      await next();
+    });
+    a.use(mw); // e.g. a sub-app that mounts it again
+    a.get('/', (c) => {
+      c.var.session.set('big', 'from-handler');
+      return c.text('ok');
+    });
+    const r = await call(a, '/');
+    expect(r.setCookie).toHaveLength(1);
+    const back = await call(app({ key }), '/me', r.jar);
+    expect((back.body as { user: string }).user).toBe('from-auth');
+  });
+
   it('misuse throws when the middleware is built', () => {
     expect(() => honoSession({ key: [key, key.subarray(2)] })).toThrow(/^key\[1\]: expected a 32-byte key/);
     expect(() => honoSession({ key, expiry: 0 })).toThrow(/options\.expiry/);
