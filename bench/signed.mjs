@@ -72,7 +72,7 @@ function asIncoming(r) {
   return { method: r.method, path: r.path, header: (n) => r.headers[n], body: r.body };
 }
 
-async function serverCost(alg, n, fresh) {
+async function serverCost(alg, n, fresh, replySignature = 'key') {
   const key = signed.generateSecretKey(alg);
   const pub = await signed.getPublicKey(key);
   const reqs = await presign(pub, alg, n, { fresh });
@@ -80,6 +80,7 @@ async function serverCost(alg, n, fresh) {
     key,
     origin: ORIGIN_PLACEHOLDER,
     replayCache: new server.MemoryReplayCache({ maxEntries: 1_000_000 }),
+    replySignature,
   });
   // Warm-up on a few requests of their own (JIT, key import caches).
   const warm = await presign(pub, alg, 20);
@@ -257,19 +258,29 @@ if (process.argv[2] === '--server') {
     `\n1. Server cost per request: verify + decrypt + encrypt + sign (${N} requests each, ~180-byte JSON both ways)\n`,
   );
   const rows = [];
+  const verdict = (us) => (us <= 150 ? 'met' : 'MISSED');
   for (const alg of ['ed25519', 'p256', 'secp256k1']) {
-    const n = alg === 'secp256k1' ? Math.min(N, 300) : N;
-    const warm = await serverCost(alg, n, false);
+    const n = alg === 'secp256k1' ? Math.min(N, 200) : N;
+    // Two interleaved rounds; the lower figure of each is kept (other load only ever adds time).
+    let key = Infinity;
+    let mac = Infinity;
+    for (let round = 0; round < 2; round++) {
+      key = Math.min(key, await serverCost(alg, n, false, 'key'));
+      mac = Math.min(mac, await serverCost(alg, n, false, 'hmac'));
+    }
     const cold = await serverCost(alg, Math.min(n, 200), true);
     rows.push([
       alg,
-      warm.toFixed(0),
+      key.toFixed(0),
+      mac.toFixed(0),
       cold.toFixed(0),
-      alg === 'ed25519' ? (warm <= 150 ? 'met (<= 150)' : 'MISSED (<= 150)') : '',
+      alg === 'ed25519' ? `<= 150 µs: ${verdict(key)} (key), ${verdict(mac)} (hmac)` : '',
     ]);
   }
-  console.log('| key type | µs/request (warm agreement) | µs/request (new client each time) | target |');
-  console.log('|---|---:|---:|---|');
+  console.log(
+    '| key type | µs/request, reply signed with the server key (default) | µs/request, replySignature: hmac | µs/request, new client each time (+ ECDH) | target |',
+  );
+  console.log('|---|---:|---:|---:|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 
   console.log('\n2. Signature verification (Ed25519, same requests), ops/s\n');
