@@ -5,7 +5,7 @@
 // + cookie-session; each on a read+write, a read-only and an untouched route. Every request carries
 // a valid session cookie obtained first from that same server.
 // Runs are interleaved (round r visits the servers in a rotated order) so drifting load from other
-// processes hits every server alike. Env: BENCH_HTTP_ROUNDS (2), BENCH_HTTP_DURATION (s, 3),
+// processes hits every server alike. Env: BENCH_HTTP_ROUNDS (3), BENCH_HTTP_DURATION (s, 2),
 // BENCH_HTTP_CONNECTIONS (10), BENCH_HTTP_WARMUP (s, 1).
 import { fileURLToPath } from 'node:url';
 import {
@@ -20,8 +20,8 @@ import {
   startChild,
 } from './_lib.mjs';
 
-const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 2);
-const DURATION = Number(process.env.BENCH_HTTP_DURATION ?? 3);
+const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 3);
+const DURATION = Number(process.env.BENCH_HTTP_DURATION ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10);
 const WARMUP = Number(process.env.BENCH_HTTP_WARMUP ?? 1);
 const ROUTES = [
@@ -114,14 +114,19 @@ async function runFramework(fw) {
         }
       }
     }
-    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    // Median of the rounds: one round hit by a burst of foreign load does not move it.
+    const median = (xs) => {
+      const s = [...xs].sort((a, b) => a - b);
+      const m = s.length >> 1;
+      return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+    };
     const get = (id, path) => {
       const rs = results.get(`${id} ${path}`);
       return (
         rs && {
-          rps: mean(rs.map((r) => r.rps)),
-          cpuRps: mean(rs.map((r) => r.cpuRps)),
-          p99: mean(rs.map((r) => r.p99)),
+          rps: median(rs.map((r) => r.rps)),
+          cpuRps: median(rs.map((r) => r.cpuRps)),
+          p99: median(rs.map((r) => r.p99)),
         }
       );
     };
@@ -132,7 +137,7 @@ async function runFramework(fw) {
 }
 
 console.log(
-  `Sessions over HTTP (autocannon, ${CONNECTIONS} connections, ${ROUNDS} x ${DURATION} s per cell after a ${WARMUP} s warm-up)`,
+  `Sessions over HTTP (autocannon, ${CONNECTIONS} connections; median of ${ROUNDS} interleaved rounds of ${DURATION} s per cell, after a ${WARMUP} s warm-up)`,
 );
 console.log(machineLine());
 const verdicts = [];
