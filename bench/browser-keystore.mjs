@@ -1,6 +1,10 @@
 // Browser figures for sealed-session/keystore and sealed-session/tabs, measured in real Chromium:
-//   - restore time after a reload for 100 keys (script time of `new SessionKeystore()`), and the
-//     time to seal them (`persist()`, the same work as the trusted pagehide handler);
+//   - restore time after a reload for 100 keys: wall time of `new SessionKeystore()` (performance.now)
+//     and main-thread CPU time of the page's module script (the bundle's top level plus that
+//     constructor), read from a Chromium trace (`v8.evaluateModule`, thread duration); wall time on a
+//     machine shared with other jobs is mostly waiting for a core, CPU time is the script's own cost;
+//   - the time to seal them: `persist()` in a warm page, and the CPU time of the trusted `pagehide`
+//     handler that really runs at reload (from the same trace);
 //   - handover latency to a new tab (`await tabs.request()` in the new tab);
 //   - minified + gzipped size of each module's browser bundle.
 // Run: node bench/browser-keystore.mjs   (needs /usr/bin/chromium or CHROMIUM_PATH)
@@ -14,8 +18,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.env.RUNS ?? 20);
 const KEYS = 100;
 
+const inputs = {};
 async function bundle(name, minify) {
   const out = await build({
+    metafile: true,
     entryPoints: [`${root}src/${name}/index.ts`],
     bundle: true,
     format: 'esm',
@@ -25,6 +31,10 @@ async function bundle(name, minify) {
     write: false,
     logLevel: 'silent',
   });
+  const o = Object.values(out.metafile.outputs)[0];
+  inputs[name] = Object.entries(o.inputs)
+    .map(([file, v]) => [file.replace(/^.*node_modules\//, ''), v.bytesInOutput])
+    .sort((a, b) => b[1] - a[1]);
   return out.outputFiles[0].text;
 }
 
@@ -111,17 +121,27 @@ try {
   await page.goto(`${origin}/keystore.html`);
   await ready(page);
   const restore = [];
+  const restoreCpu = [];
   const seal = [];
+  const pagehideCpu = [];
   for (let i = 0; i < RUNS + 2; i++) {
     await page.evaluate(() => window.bench.fill());
     const s = await page.evaluate(() => window.bench.sealMs());
+    await browser.startTracing(page, { categories: ['devtools.timeline'] });
     await page.reload();
     await ready(page);
+    const trace = JSON.parse((await browser.stopTracing()).toString('utf8')).traceEvents;
+    const cpu = (pick) => trace.filter(pick).reduce((sum, e) => sum + (e.tdur ?? 0) / 1000, 0);
+    const evalCpu = cpu((e) => e.ph === 'X' && e.name === 'v8.evaluateModule');
+    const hideCpu = cpu((e) => e.ph === 'X' && e.name === 'EventDispatch' && e.args?.data?.type === 'pagehide');
     const [ms, n] = await page.evaluate(() => [window.bench.restoreMs, window.bench.restored()]);
     if (n !== KEYS) throw new Error(`restored ${n} of ${KEYS} keys`);
+    if (!(evalCpu > 0 && hideCpu > 0)) throw new Error('trace without module evaluation or pagehide');
     if (i >= 2) {
       restore.push(ms); // the first runs warm up the bundle cache and the JIT
+      restoreCpu.push(evalCpu);
       seal.push(s);
+      pagehideCpu.push(hideCpu);
     }
   }
   await ctx.close();
@@ -148,7 +168,9 @@ try {
 
   const version = browser.version();
   const r = stats(restore);
+  const rc = stats(restoreCpu);
   const s = stats(seal);
+  const pc = stats(pagehideCpu);
   const h = stats(handover);
   console.log(`Chromium ${version}, ${RUNS} runs each (after 2 warm-up runs)\n`);
   console.log('| measure | min | median | p90 | max | target |');
@@ -157,7 +179,13 @@ try {
     `| restore after reload, ${KEYS} keys (script time of the constructor) | ${fmt(r.min)} ms | ${fmt(r.median)} ms | ${fmt(r.p90)} ms | ${fmt(r.max)} ms | <= 5 ms |`,
   );
   console.log(
-    `| seal ${KEYS} keys (persist(), same work as pagehide) | ${fmt(s.min)} ms | ${fmt(s.median)} ms | ${fmt(s.p90)} ms | ${fmt(s.max)} ms | |`,
+    `| restore after reload, ${KEYS} keys (main-thread CPU of the page's module: bundle + constructor) | ${fmt(rc.min)} ms | ${fmt(rc.median)} ms | ${fmt(rc.p90)} ms | ${fmt(rc.max)} ms | <= 5 ms |`,
+  );
+  console.log(
+    `| seal ${KEYS} keys (persist() in a warm page) | ${fmt(s.min)} ms | ${fmt(s.median)} ms | ${fmt(s.p90)} ms | ${fmt(s.max)} ms | |`,
+  );
+  console.log(
+    `| seal ${KEYS} keys at reload (main-thread CPU of the trusted pagehide handler) | ${fmt(pc.min)} ms | ${fmt(pc.median)} ms | ${fmt(pc.p90)} ms | ${fmt(pc.max)} ms | |`,
   );
   console.log(
     `| handover to a new tab (request() to stored) | ${fmt(h.min)} ms | ${fmt(h.median)} ms | ${fmt(h.p90)} ms | ${fmt(h.max)} ms | <= 50 ms |`,
@@ -166,6 +194,8 @@ try {
   console.log('|---|---:|---:|---:|');
   console.log(`| sealed-session/keystore | ${size.keystore[0]} B | ${size.keystore[1]} B | <= 3072 B |`);
   console.log(`| sealed-session/tabs | ${size.tabs[0]} B | ${size.tabs[1]} B | |`);
+  console.log('\nkeystore bundle by input (minified bytes):');
+  for (const [file, bytes] of inputs.keystore) console.log(`  ${String(bytes).padStart(6)}  ${file}`);
 } finally {
   await browser.close();
   server.close();

@@ -24,6 +24,17 @@ const decodeUtf8 = decoder.decode.bind(decoder);
 const fromCharCode = String.fromCharCode;
 const btoaFn = g.btoa;
 const atobFn = g.atob;
+// Native base64url (Chromium 140+, Firefox 133+, Safari 18.2+): one call instead of a JS loop over
+// every character, which a freshly loaded page runs in the interpreter (~1 ms for a 9 KB share).
+type B64 = {
+  fromBase64?: (s: string, o: object) => Uint8Array;
+  prototype: { toBase64?: (this: Uint8Array, o: object) => string };
+};
+const nativeFromB64 = (Uint8Array as unknown as B64).fromBase64;
+const nativeToB64 = (Uint8Array as unknown as B64).prototype.toBase64;
+const B64URL = { alphabet: 'base64url', omitPadding: true };
+const isB64url = /^[A-Za-z0-9_-]*$/;
+const regexTest = RegExp.prototype.test;
 
 /** Milliseconds since the epoch from the clock captured at module load. */
 export const now = (): number => reflectApply(dateNow, DateCtor, []) as number;
@@ -61,6 +72,7 @@ export const callStack = (): string | undefined => new ErrorCtor('keystore acces
 
 /** Unpadded base64url. */
 export function b64url(bytes: Uint8Array): string {
+  if (nativeToB64) return reflectApply(nativeToB64, bytes, [B64URL]) as string;
   let bin = '';
   for (let i = 0; i < bytes.length; i++) bin += fromCharCode(bytes[i]!);
   const b64 = btoaFn(bin) as string;
@@ -75,7 +87,14 @@ export function b64url(bytes: Uint8Array): string {
 
 /** Strict unpadded base64url decoding; `null` on any malformed input. */
 export function fromB64url(s: string): Uint8Array | null {
-  if (typeof s !== 'string' || !/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) return null;
+  if (typeof s !== 'string' || !reflectApply(regexTest, isB64url, [s]) || s.length % 4 === 1) return null;
+  if (nativeFromB64) {
+    try {
+      return reflectApply(nativeFromB64, Uint8Array, [s, B64URL]) as Uint8Array;
+    } catch {
+      return null;
+    }
+  }
   let b64 = '';
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
