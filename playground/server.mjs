@@ -422,13 +422,71 @@ export async function startPlayground({ port = 3000, host = '127.0.0.1', quiet =
     const { probe } = marker(request);
     const text = typeof request.body === 'string' ? request.body : JSON.stringify(request.body ?? '');
     const live = await analyseLoot(text.slice(0, LOOT_LIMIT), probe);
+    const replays = await replaySigned(text.slice(0, LOOT_LIMIT));
     if (probe) {
       const p = state.probe(probe);
       p.loot.push({ bytes: Buffer.byteLength(text), live });
       if (p.loot.length > 20) p.loot.shift();
     }
-    return reply.send({ received: Buffer.byteLength(text), live });
+    return reply.send({ received: Buffer.byteLength(text), live, replays });
   });
+
+  /**
+   * Signed requests captured in the page (the fetch-patching payload records method, URL,
+   * headers and body) are sent again from here: the signature is valid, but its nonce was used.
+   */
+  async function replaySigned(text) {
+    if (!signedHooks) return [];
+    const strings = [];
+    const walk = (v) => {
+      if (strings.length > 2000) return;
+      if (typeof v === 'string') strings.push(v);
+      else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x);
+    };
+    try {
+      walk(JSON.parse(text));
+    } catch {
+      return [];
+    }
+    const out = [];
+    for (const s of strings) {
+      if (out.length >= 3 || !s.startsWith('fetch request: ')) continue;
+      let req;
+      try {
+        req = JSON.parse(s.slice('fetch request: '.length));
+      } catch {
+        continue;
+      }
+      const headers = req && typeof req.headers === 'object' && req.headers ? req.headers : {};
+      if (!Object.keys(headers).some((k) => k.toLowerCase() === 'signature')) continue;
+      let url;
+      try {
+        url = new URL(String(req.url));
+      } catch {
+        continue;
+      }
+      if (!url.pathname.startsWith('/api/signed/')) continue;
+      const method = String(req.method ?? 'GET').toUpperCase();
+      if (!['GET', 'POST'].includes(method)) continue;
+      const clean = Object.fromEntries(Object.entries(headers).filter(([, v]) => typeof v === 'string'));
+      const r = await app.inject({
+        method,
+        url: url.pathname + url.search,
+        headers: { ...clean, host: url.host },
+        payload: typeof req.body === 'string' ? req.body : undefined,
+      });
+      out.push({
+        method,
+        path: url.pathname,
+        status: r.statusCode,
+        result:
+          r.statusCode === 401
+            ? 'refused (401): a signature is good for one request only'
+            : `HTTP ${r.statusCode}`,
+      });
+    }
+    return out;
+  }
 
   async function analyseLoot(text, probe) {
     const live = [];

@@ -82,10 +82,9 @@ const o = { fetch: window.fetch, set: Headers.prototype.set, append: Headers.pro
   xhr: XMLHttpRequest.prototype.setRequestHeader, Request: window.Request };
 const keep = (where, v) => { try { captured.push(where + ': ' + (typeof v === 'string' ? v : o.stringify.call(JSON, v)).slice(0, 4000)); } catch {} };
 window.fetch = function (input, init) {
-  keep('fetch url', String(input?.url ?? input));
-  if (input instanceof o.Request) keep('fetch Request headers', Object.fromEntries(input.headers));
-  const hs = init?.headers;
-  if (hs) keep('fetch headers', hs instanceof Headers ? Object.fromEntries(hs) : hs);
+  const hs = init?.headers ?? (input instanceof o.Request ? input.headers : undefined);
+  keep('fetch request', { url: String(input?.url ?? input), method: init?.method ?? input?.method ?? 'GET',
+    headers: hs instanceof Headers ? Object.fromEntries(hs) : hs, body: typeof init?.body === 'string' ? init.body : undefined });
   return o.fetch.apply(this, arguments);
 };
 Headers.prototype.set = function (k, v) { keep('Headers.set ' + k, v); return o.set.call(this, k, v); };

@@ -94,7 +94,12 @@ export function runAttack(
       },
       verdict: () => fetchVerdict(probe),
       report: (v: unknown) => {
-        const verdict = v as { live?: { kind: string; strategy: string; replay: string }[] } | null;
+        const verdict = v as {
+          live?: { kind: string; strategy: string; replay: string }[];
+          replays?: { method: string; path: string; result: string }[];
+        } | null;
+        for (const r of verdict?.replays ?? [])
+          log(`attacker's server: replayed a captured signed ${r.method} ${r.path} — ${r.result}`);
         if (verdict && Array.isArray(verdict.live)) {
           if (verdict.live.length === 0) log("attacker's server: nothing usable in what it received");
           for (const l of verdict.live)

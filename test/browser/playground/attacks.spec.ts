@@ -44,6 +44,18 @@ for (const s of strategies) {
       // These payloads only read and send: no authenticated use, nothing sent by markup.
       expect(v.autosent).toBe('not');
     }
+    if (s.id === 'signed') {
+      // THREATS 32: the signed requests the fetch patch captured, replayed from the attacker's
+      // server, are refused — for being replays, not for being malformed.
+      await runPayload(page, 'patch-capture');
+      await expect(page.locator('#attacker-output')).toContainText(
+        'replayed a captured signed GET /api/signed/me — refused (401)',
+      );
+      await expect(page.locator('#events')).toContainText(
+        'signature refused by sealed-session/signed/server (replay)',
+      );
+      await expect(page.locator('#events')).not.toContainText('(signature)');
+    }
     if (exp.readable) {
       expect(reads[exp.leakedBy!], `${exp.leakedBy} should get the ${s.id} credential out`).toBe('yes');
     } else {
