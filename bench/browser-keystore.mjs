@@ -133,7 +133,9 @@ try {
     const trace = JSON.parse((await browser.stopTracing()).toString('utf8')).traceEvents;
     const cpu = (pick) => trace.filter(pick).reduce((sum, e) => sum + (e.tdur ?? 0) / 1000, 0);
     const evalCpu = cpu((e) => e.ph === 'X' && e.name === 'v8.evaluateModule');
-    const hideCpu = cpu((e) => e.ph === 'X' && e.name === 'EventDispatch' && e.args?.data?.type === 'pagehide');
+    const hideCpu = cpu(
+      (e) => e.ph === 'X' && e.name === 'EventDispatch' && e.args?.data?.type === 'pagehide',
+    );
     const [ms, n] = await page.evaluate(() => [window.bench.restoreMs, window.bench.restored()]);
     if (n !== KEYS) throw new Error(`restored ${n} of ${KEYS} keys`);
     if (!(evalCpu > 0 && hideCpu > 0)) throw new Error('trace without module evaluation or pagehide');
