@@ -87,6 +87,11 @@ function checkNames(options: unknown): void {
       );
     }
   }
+  // The shared engine reads `rolling` as truthy/falsy; a string such as 'false' would mean true.
+  const rolling = (options as { rolling?: unknown }).rolling;
+  if (rolling !== undefined && typeof rolling !== 'boolean') {
+    throw expectedType('options.rolling', 'a boolean', rolling);
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 // Sessions for Web-standard runtimes (Workers, Deno, Bun, Node's fetch servers): read from a
 // `Request`, write to a `Response` or `Headers`. No `node:` imports; the portable crypto backend.
+import { expectedType } from '../core/errors.js';
 import { type CookieSource, SessionEngine, type SessionOptions } from '../session/engine.js';
 import type { Session, SessionData } from '../session/session.js';
 
@@ -30,6 +31,11 @@ export function checkOptionNames(options: unknown): void {
         `options.${name}: expected one of ${[...OPTION_NAMES].join(', ')}, got an unknown option`,
       );
     }
+  }
+  // The shared engine reads `rolling` as truthy/falsy; a string such as 'false' would mean true.
+  const rolling = (options as { rolling?: unknown }).rolling;
+  if (rolling !== undefined && typeof rolling !== 'boolean') {
+    throw expectedType('options.rolling', 'a boolean', rolling);
   }
 }
 

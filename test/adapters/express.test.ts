@@ -475,6 +475,17 @@ describe('sealed-session/express', () => {
     }
   });
 
+  it('wrong option types do not compile, and throw if forced', () => {
+    // @ts-expect-error expiry is a number of seconds
+    expect(() => sealedSession({ key, expiry: '60' })).toThrow(RangeError);
+    // @ts-expect-error the key is bytes or a string
+    expect(() => sealedSession({ key: 42 })).toThrow(/^key: expected a 32-byte key .*got a number$/);
+    // @ts-expect-error rolling is a boolean
+    expect(() => sealedSession({ key, rolling: 'false' })).toThrow(
+      /^options\.rolling: expected a boolean, got a string/,
+    );
+  });
+
   it('secret + salt: derived once with Argon2id; requests arriving meanwhile wait; same key as deriveKeyring', async () => {
     const secret = 'correct horse battery staple, but much longer';
     const salt = 'sixteen-byte-slt';

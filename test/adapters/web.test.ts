@@ -169,6 +169,10 @@ describe('sealed-session/web: createSessions', () => {
   });
 
   it('misuse throws at construction', () => {
+    // @ts-expect-error maxCookies is a number
+    expect(() => createSessions({ key, maxCookies: '3' })).toThrow(/options\.maxCookies/);
+    // @ts-expect-error rolling is a boolean
+    expect(() => createSessions({ key, rolling: 'false' })).toThrow(/options\.rolling: expected a boolean/);
     expect(() => createSessions({ key: [key, 'abcd'] })).toThrow(/^key\[1\]: expected a 32-byte key/);
     expect(() => createSessions({} as SessionOptions)).toThrow(/options\.key/);
     expect(() => createSessions({ key, cookiename: 'x' } as SessionOptions)).toThrow(/options\.cookiename/);
