@@ -95,12 +95,17 @@ Response.prototype.json = async function () { const v = await o.json.call(this);
 Response.prototype.text = async function () { const v = await o.text.call(this); keep('Response.text', v); return v; };
 XMLHttpRequest.prototype.setRequestHeader = function (k, v) { keep('XHR header ' + k, v); return o.xhr.call(this, k, v); };
 attacker.log('patched fetch, Headers, JSON, Response and XHR; now letting the page work…');
+// Wait until the page's status line says it is done (at most 10 s).
+const settle = async () => {
+  await attacker.wait(50);
+  for (let i = 0; i < 200 && document.getElementById('status')?.dataset.state === 'busy'; i++) await attacker.wait(50);
+};
 document.getElementById('btn-request').click();
-await attacker.wait(1500);
+await settle();
 document.getElementById('btn-login').click();
-await attacker.wait(2500);
+await settle();
 document.getElementById('btn-request').click();
-await attacker.wait(1500);
+await settle();
 Object.assign(window, { fetch: o.fetch });
 Object.assign(Headers.prototype, { set: o.set, append: o.append });
 Object.assign(JSON, { parse: o.parse, stringify: o.stringify });

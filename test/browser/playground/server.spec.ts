@@ -187,3 +187,64 @@ test('signed strategy: unsigned, forged and oversized requests are refused with 
   };
   expect(events.events.map((e) => e.credential)).toContain('no signature: refused before the handler ran');
 });
+
+test('no route answers 5xx to hostile requests', async () => {
+  const paths = [
+    '/',
+    '/summary',
+    '/s/cookie/',
+    '/api/cookie/me',
+    '/api/cookie/login',
+    '/api/cookie/logout',
+    '/api/cookie/transfer',
+    '/api/localstorage/me',
+    '/api/localstorage/login',
+    '/api/localstorage/logout',
+    '/api/vault/transfer',
+    '/api/signed/me',
+    '/api/signed/login',
+    '/api/signed/transfer',
+    '/api/signed-key',
+    '/api/events?since=-1&strategy=%00',
+    '/api/probes/abcdef',
+    '/attacker/collect?probe=%ff',
+    '/assets/summary.js',
+    '/s/worker/sw.js',
+  ];
+  const bodies: [string | undefined, string][] = [
+    [undefined, ''],
+    ['application/json', 'null'],
+    ['application/json', '[1,2]'],
+    ['application/json', '{"user":{"toString":1}}'],
+    ['application/json', '{"__proto__":{"user":"x"}}'],
+    ['application/x-www-form-urlencoded', 'user=%ZZ&to=%00'],
+    ['text/plain', '\u0000\uffff'],
+    ['application/sealed-session', '!!!'],
+    ['multipart/form-data; boundary=x', '--x\r\n'],
+  ];
+  const headers: Record<string, string>[] = [
+    {},
+    { cookie: 'pg_session=%E0%A4%A' },
+    { cookie: `pg_session=${'~'.repeat(3000)}; pg_session.1=x` },
+    { authorization: 'Bearer' },
+    { authorization: 'Bearer \u00ff'.replace('\u00ff', 'x y') },
+    { signature: 'sig=:!!:', 'signature-input': 'sig=();keyid="' },
+  ];
+  const failures: string[] = [];
+  for (const path of paths) {
+    for (const method of ['GET', 'POST', 'PUT', 'DELETE']) {
+      for (const h of headers) {
+        const [type, body] =
+          method === 'GET' ? [undefined, undefined] : bodies[(path.length + method.length) % bodies.length]!;
+        const r = await fetch(pg.url + path, {
+          method,
+          headers: { ...h, ...(type ? { 'content-type': type } : {}) },
+          body,
+        });
+        if (r.status >= 500) failures.push(`${method} ${path} ${JSON.stringify(h)} → ${r.status}`);
+        await r.arrayBuffer();
+      }
+    }
+  }
+  expect(failures).toEqual([]);
+});
