@@ -14,6 +14,7 @@ import {
   type SignedServerOptions,
   type VerifiedRequest,
 } from './core.js';
+import { WIRE_TYPE } from './protocol.js';
 
 export {
   createRequestVerifier,
@@ -291,6 +292,31 @@ export type SignedWebHandler<C extends unknown[]> = (
 
 const sealedResponses = new WeakSet<Response>();
 
+/** Reads a Web body up to `limit` bytes (false beyond it, without buffering the rest). */
+async function readWebBody(request: Request, limit: number): Promise<Uint8Array | null | false> {
+  if (!request.body) return null;
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel();
+      return false;
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
 function toResponse(reply: SealedReply, extra?: HeadersInit): Response {
   const headers = new Headers(extra);
   for (const [k, v] of Object.entries(reply.headers)) headers.set(k, v);
@@ -330,12 +356,14 @@ export function createSignedHandler<C extends unknown[]>(
     try {
       const declared = Number(request.headers.get('content-length') ?? 0);
       if (declared > maxBody) return unauthorizedResponse();
-      const body = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
+      const body = await readWebBody(request, maxBody);
+      if (body === false) return unauthorizedResponse();
       const url = new URL(request.url);
       const r = await core.verify({
         method: request.method,
         path: url.pathname + url.search,
-        header: (n) => request.headers.get(n),
+        // Web runtimes often hide Host: the URL's host picks among several configured origins.
+        header: (n) => (n === 'host' ? (request.headers.get('host') ?? url.host) : request.headers.get(n)),
         body,
       });
       if (!r.ok) return unauthorizedResponse();
@@ -420,6 +448,7 @@ interface FastifyLikeInstance {
     opts: { parseAs: 'string'; bodyLimit?: number },
     parser: (req: unknown, body: string, done: (err: Error | null, body?: unknown) => void) => void,
   ): void;
+  hasContentTypeParser(type: string): boolean;
   decorateRequest(name: string, value: unknown): void;
   decorateReply(name: string, value: unknown): void;
   hasRequestDecorator(name: string): boolean;
@@ -445,11 +474,10 @@ async function fastifySignedPlugin(
     throw expectedType('decorator', 'a property name', decorator);
   const core = createSignedServer(rest);
   const limit = rest.maxBodySize ?? 1 << 20;
-  fastify.addContentTypeParser(
-    'application/sealed-session',
-    { parseAs: 'string', bodyLimit: limit },
-    (_r, body, done) => done(null, body),
-  );
+  if (!fastify.hasContentTypeParser(WIRE_TYPE))
+    fastify.addContentTypeParser(WIRE_TYPE, { parseAs: 'string', bodyLimit: limit }, (_r, body, done) =>
+      done(null, body),
+    );
   if (!fastify.hasRequestDecorator(decorator)) fastify.decorateRequest(decorator, null);
   if (!fastify.hasReplyDecorator('secure')) fastify.decorateReply('secure', null);
   fastify.addHook('preHandler', async (req, reply) => {

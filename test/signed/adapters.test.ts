@@ -160,6 +160,24 @@ describe('Fastify plugin (inject)', () => {
     expect(ran()).toBe(5);
   });
 
+  it('can be registered in two scopes of one app', async () => {
+    const fastify = Fastify();
+    for (const prefix of ['/a', '/b'])
+      await fastify.register(
+        async (scope) => {
+          await scope.register(fastifySigned, {
+            key: generateSecretKey('ed25519'),
+            origin: 'http://localhost',
+          });
+          scope.get('/x', async (_req, reply) => reply.secure!.json({ prefix }));
+        },
+        { prefix },
+      );
+    await fastify.ready();
+    expect((await fastify.inject({ url: '/a/x' })).statusCode).toBe(401);
+    expect((await fastify.inject({ url: '/b/x' })).statusCode).toBe(401);
+  });
+
   it('a replayed request is refused before the route handler', async () => {
     const { fastify, f, ran } = await app('peer');
     await f('/api/x');
@@ -275,6 +293,31 @@ describe('Web Request handlers (Next.js App Router, Hono, Workers)', () => {
       delete process.env.CRYPTO_SESSION_KEY;
       delete process.env.CRYPTO_SESSION_HOST;
     }
+  });
+
+  it('an oversized streamed body is refused without buffering it, and the handler never runs', async () => {
+    let ran = 0;
+    const handler = createSignedHandler(
+      { key: generateSecretKey('ed25519'), origin: 'https://a.test', maxBodySize: 1024 },
+      async () => {
+        ran++;
+        return new Response('x');
+      },
+    );
+    let pulled = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        pulled++;
+        if (pulled > 1000) c.close();
+        else c.enqueue(new Uint8Array(512));
+      },
+    });
+    const res = await handler(
+      new Request('https://a.test/x', { method: 'POST', body: stream, duplex: 'half' } as RequestInit),
+    );
+    expect(res.status).toBe(401);
+    expect(pulled).toBeLessThan(10);
+    expect(ran).toBe(0);
   });
 
   it('options are validated once, at construction', () => {
