@@ -81,4 +81,33 @@ describe('sealed-session/web on a bare Web runtime', () => {
     const node = createSessions<{ n: number }>({ key });
     expect((await node.load(cookie!.split(';')[0]!)).get('n')).toBe(7);
   });
+
+  it('cookies sealed on the edge (portable backend) open in the Express adapter (libsodium) and back', async () => {
+    const { withSession } = await import('../../src/express/index.js');
+    const { createServer } = await import('node:http');
+    const key = Buffer.from(generateKey()).toString('hex');
+    const edge = mod.createSessions<{ n: number }>({ key });
+    const s = await edge.load(null);
+    s.set('n', 41);
+    const cookie = edge.cookies(s)[0]!.split(';')[0]!;
+    const server = createServer(
+      withSession<{ n: number }>({ key }, (_req, res, session) => {
+        session.set('n', (session.get('n') ?? 0) + 1);
+        res.end(String(session.get('n')));
+      }),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    // The Node side really runs on libsodium here; the edge bundle has its own portable backend.
+    expect((await import('../../src/core/backend.js')).backend().name).toBe('sodium-native');
+    try {
+      const { port } = server.address() as { port: number };
+      const r = await fetch(`http://127.0.0.1:${port}/`, { headers: { cookie } });
+      expect(await r.text()).toBe('42');
+      const back = r.headers.getSetCookie()[0]!.split(';')[0]!;
+      expect((await edge.load(back)).get('n')).toBe(42);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
 });
