@@ -3,7 +3,7 @@
 // writes the cookies just before the headers go out, appended to whatever the handler set.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { expectedType } from '../core/errors.js';
-import { deriveKey } from '../core/kdf.js';
+import { checkDeriveOptions, deriveKey } from '../core/kdf.js';
 import { createKeyring, type Keyring } from '../core/keyring.js';
 import { useNativeBackend } from '../core/native.js';
 import { SessionEngine, type SessionOptions } from '../session/engine.js';
@@ -130,15 +130,22 @@ export function sealedSession<T extends object = SessionData>(
   useNativeBackend();
   const { secret, salt, ...rest } = options;
   let keyring: Promise<Keyring> | undefined;
+  let derive: (() => void) | undefined;
   if (secret !== undefined && secret !== null) {
     if (rest.key !== undefined) throw new TypeError('options: expected a key or a secret, got both');
-    useNativePwhash();
-    // Validates secret and salt now (throws before any work); the derivation itself is async.
-    keyring = deriveKey({ secret, salt }).then((k) => createKeyring(k));
+    checkDeriveOptions({ secret, salt }); // throws now, before any work, never echoing the secret
+    keyring = new Promise<Keyring>((resolve, reject) => {
+      derive = () => {
+        useNativePwhash();
+        deriveKey({ secret, salt }).then((k) => resolve(createKeyring(k)), reject);
+      };
+    });
   } else if (salt !== undefined) {
     throw new TypeError('options.salt: expected a secret with it, got a salt alone');
   }
   const engine = new SessionEngine<T>(rest, keyring ? { keyring } : {});
+  // Only once every other option is known to be valid: the derivation costs 256 MiB and a second.
+  derive?.();
   const name = engine.sessionName;
   const debug = options.debug;
   let ready = false;
