@@ -30,7 +30,8 @@ try {
 
 // Static checks count as one test each: a type error or a lint error fails the run.
 for (const [name, cmd, args] of [
-  ['typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']],
+  ['typecheck (library, isolatedDeclarations)', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']],
+  ['typecheck (tests, benches, scripts)', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.test.json']],
   ['lint', 'npx', ['biome', 'check', '.']],
 ]) {
   if (step(name, cmd, args)) passed++;

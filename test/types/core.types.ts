@@ -1,6 +1,6 @@
 // Type-level tests: checked by `tsc --noEmit` in `npm test`. Each @ts-expect-error must stay an
 // error; if the API loosens, tsc reports the directive as unused and the run fails.
-import { createKeyring, generateKey, open, Session, SessionEngine, seal } from '../../src/index.js';
+import { createKeyring, generateKey, open, type Session, SessionEngine, seal } from '../../src/index.js';
 
 interface App {
   userId: number;

@@ -3,8 +3,9 @@
 //   GET /pages/<file>    a static file from test/browser/pages/
 // and hands everything else to the suite's own `handler` (return false for a 404).
 // Each server listens on 127.0.0.1 on a free port; two servers give two distinct origins.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
 import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { build } from 'esbuild';
 
@@ -84,7 +85,10 @@ export async function startServer(handler?: Handler, host = '127.0.0.1'): Promis
         const rel = normalize(url.pathname.slice('/pages/'.length));
         if (rel.startsWith('..')) throw new Error('bad path');
         const body = await readFile(join(pagesDir, rel));
-        res.writeHead(200, { 'content-type': types[extname(rel)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+        res.writeHead(200, {
+          'content-type': types[extname(rel)] ?? 'application/octet-stream',
+          'cache-control': 'no-store',
+        });
         res.end(body);
         return;
       }
