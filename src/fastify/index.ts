@@ -14,6 +14,7 @@ import { toHex } from '../core/bytes.js';
 import { expectedType } from '../core/errors.js';
 import { checkDeriveOptions, deriveKey } from '../core/kdf.js';
 import { createKeyring } from '../core/keyring.js';
+import { sealTimes } from '../core/token.js';
 import type { CookieSource, DebugLog, LegacyOpener } from '../session/engine.js';
 import { SessionEngine } from '../session/engine.js';
 import type { Session as CoreSession, SessionData as CoreSessionData } from '../session/session.js';
@@ -145,24 +146,6 @@ function loadCookiePlugin(): FastifyPluginAsync<{ secret?: string | Buffer }> | 
   } catch {
     return undefined;
   }
-}
-
-// Set-Cookie parsing for encodeSecureSession: values are base64url (plus "N." on a chunked first
-// cookie), never quoted or escaped.
-function tokenOf(setCookies: readonly string[], cookieName: string): string {
-  let token = '';
-  for (const line of setCookies) {
-    const eq = line.indexOf('=');
-    const end = line.indexOf(';');
-    const name = line.slice(0, eq);
-    const value = line.slice(eq + 1, end === -1 ? undefined : end);
-    if (value === '') continue;
-    if (name === cookieName) {
-      const dot = value.indexOf('.');
-      token = (dot === -1 ? value : value.slice(dot + 1)) + token;
-    } else token += value;
-  }
-  return token;
 }
 
 function withExpires(setCookie: string, expires: Date | undefined): string {
@@ -335,15 +318,14 @@ async function sealedSession(fastify: FastifyInstance, options: SecureSessionPlu
       }
       ensureLoaded(slot);
       const st = stateOf(slot.session);
-      const saved = { ...st };
-      st.changed = true;
-      st.deleted = false;
-      st.cookieOptions = undefined;
-      try {
-        return tokenOf(config.engine.commit(slot.session), config.engine.cookieName);
-      } finally {
-        Object.assign(st, saved);
-      }
+      // The engine's payload shape ({ i: id, d: data }, see SessionEngine) sealed directly: no
+      // Set-Cookie to build and parse back, no side effect on the session. The tests open the result
+      // through the engine (decode and a request cookie), so a change of shape cannot go unnoticed.
+      return sealTimes({ i: st.id, d: st.data }, config.engine.keyring, config.engine.cookieName, {
+        createdAt: st.createdAt,
+        idleExpiresAt: Date.now() + config.parsed.expiry * 1000,
+        expiresAt: st.expiresAt,
+      });
     },
   );
 

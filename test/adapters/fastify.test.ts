@@ -433,6 +433,10 @@ describe('decorators', () => {
       sess(req).set('more', 1);
       return 'ok';
     });
+    // The encoded value is a cookie value the request path opens too.
+    expect((await f.inject({ url: '/data', headers: { cookie: `session=${token}` } })).json()).toEqual({
+      foo: 'bar',
+    });
     const jar = new Jar().take((await f.inject({ url: '/swap' })).headers);
     expect((await f.inject({ url: '/data', headers: { cookie: jar.header } })).json()).toEqual({
       foo: 'bar',
