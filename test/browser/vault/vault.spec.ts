@@ -206,7 +206,7 @@ test('THREATS 21: globals patched after load neither redirect nor reveal the tok
     },
     { exfil: `${h.attacker.origin}/exfil` },
   );
-  expect(r.count).toBeGreaterThan(150);
+  expect(r.count).toBeGreaterThan(250);
   expect(r.stolen).toEqual([]);
   expect(r.results.slice(0, 2)).toEqual([true, 200]);
   expect(r.results.slice(3)).toEqual([200, 200]);
