@@ -123,6 +123,8 @@ export class SessionEngine<T extends object = SessionData> {
     this.#idle = seconds(`${what}.expiry`, options.expiry, DEFAULT_IDLE);
     this.#absolute = seconds(`${what}.absoluteExpiry`, options.absoluteExpiry, DEFAULT_ABSOLUTE);
     this.#rolling = options.rolling ?? true;
+    if (typeof this.#rolling !== 'boolean')
+      throw expectedType(`${what}.rolling`, 'a boolean', options.rolling);
     const maxCookies = options.maxCookies ?? 3;
     if (!Number.isInteger(maxCookies) || maxCookies < 1 || maxCookies > 20) {
       throw expectedRange(`${what}.maxCookies`, 'an integer from 1 to 20', maxCookies);
