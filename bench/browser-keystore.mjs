@@ -7,7 +7,7 @@
 //     handler that really runs at reload (from the same trace);
 //   - handover latency to a new tab (`await tabs.request()` in the new tab);
 //   - minified + gzipped size of each module's browser bundle.
-// Run: node bench/browser-keystore.mjs   (needs /usr/bin/chromium or CHROMIUM_PATH)
+// Run: node bench/browser-keystore.mjs   (needs /usr/bin/chromium or CHROMIUM_PATH; RUNS=n, KEYS=n)
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -16,7 +16,7 @@ import { chromium } from 'playwright';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.env.RUNS ?? 20);
-const KEYS = 100;
+const KEYS = Number(process.env.KEYS ?? 100);
 
 const inputs = {};
 async function bundle(name, minify) {

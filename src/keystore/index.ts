@@ -126,7 +126,6 @@ export interface ConstructorOptions<Keys extends string> {
 interface Entry<V> {
   value: V;
   expiresAt: number | undefined;
-  timer: unknown;
 }
 
 // setTimeout clamps longer delays to 1 ms: longer expiries are reached in chunks of at most this.
@@ -199,6 +198,10 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
   #entries: Record<string, Entry<Value>> = Object.create(null) as Record<string, Entry<Value>>;
   #listeners: Record<string, AnyListener[]> = Object.create(null) as Record<string, AnyListener[]>;
   #nameSeen: string | undefined;
+  // One timer for the whole store, armed for the earliest expiry (100 restored keys cost one
+  // setTimeout, not 100); `get` re-checks expiry itself anyway.
+  #timer: unknown;
+  #timerAt = Infinity;
   #disposed = false;
   readonly #onPageHide: (e: Event) => void;
   readonly #onPageShow: (e: Event) => void;
@@ -318,15 +321,13 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
       }
     }
     const old = this.#entries[key];
-    if (old) clearTimer(old.timer);
-    const entry: Entry<Value> = { value, expiresAt: exp, timer: undefined };
-    this.#entries[key] = entry;
+    this.#entries[key] = { value, expiresAt: exp };
     this.#touchKeyShare();
     if (exp !== undefined && exp <= now()) {
       this.#expire(key);
       return;
     }
-    this.#schedule(key, entry);
+    if (exp !== undefined) this.#arm(exp);
     if (old && old.value === value) return;
     this.#emit(old ? 'updated' : 'created', { name: key });
     call(this.#opts.onChanged, key, callStack());
@@ -385,9 +386,7 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
    */
   delete(key: Keys): void {
     checkKey(key);
-    const e = this.#entries[key];
-    if (!e) return;
-    clearTimer(e.timer);
+    if (!this.#entries[key]) return;
     delete this.#entries[key];
     this.#touchKeyShare();
     this.#emit('deleted', { name: key });
@@ -435,7 +434,7 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    for (const k in this.#entries) clearTimer(this.#entries[k]!.timer);
+    clearTimer(this.#timer);
     this.#entries = Object.create(null) as Record<string, Entry<Value>>;
     this.#listeners = Object.create(null) as Record<string, AnyListener[]>;
     const w = this.#win;
@@ -470,26 +469,32 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
     return e;
   }
 
-  #schedule(key: string, entry: Entry<Value>): void {
-    if (entry.expiresAt === undefined) return;
-    const left = entry.expiresAt - now();
-    if (left <= 0) {
-      this.#expire(key);
-      return;
+  /** Makes sure the timer fires no later than `at` (ms); never earlier than needed matters less. */
+  #arm(at: number): void {
+    if (at >= this.#timerAt) return;
+    clearTimer(this.#timer);
+    this.#timerAt = at;
+    const left = at - now();
+    // setTimeout fires at once beyond 2^31-1 ms: a long expiry is reached in chunks.
+    this.#timer = setTimer(() => this.#tick(), left > MAX_DELAY ? MAX_DELAY : left < 0 ? 0 : left);
+  }
+
+  /** Expires what is due by our clock (a chunk of a long expiry, or a timer that fired early, expires nothing) and re-arms. */
+  #tick(): void {
+    this.#timerAt = Infinity;
+    const t = now();
+    let next = Infinity;
+    for (const k in this.#entries) {
+      const exp = this.#entries[k]!.expiresAt;
+      if (exp === undefined) continue;
+      if (exp <= t) this.#expire(k);
+      else if (exp < next) next = exp;
     }
-    entry.timer = setTimer(
-      () => {
-        // Re-check against our clock: a chunk of a long expiry, or a timer that fired early.
-        if (this.#entries[key] === entry) this.#schedule(key, entry);
-      },
-      left > MAX_DELAY ? MAX_DELAY : left,
-    );
+    if (next < Infinity && !this.#disposed) this.#arm(next);
   }
 
   #expire(key: string): void {
-    const e = this.#entries[key];
-    if (!e) return;
-    clearTimer(e.timer);
+    if (!this.#entries[key]) return;
     delete this.#entries[key];
     this.#touchKeyShare();
     this.#emit('expired', { name: key as Keys });
@@ -514,13 +519,13 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
   #seal(): boolean {
     const w = this.#win;
     if (!w || !this.#key || this.#disposed) return false;
-    const list: [string, string, number | null][] = [];
+    const list: (string | number | null)[] = [];
     const t = now();
     for (const k in this.#entries) {
       const e = this.#entries[k]!;
       if (typeof e.value !== 'string') continue; // CryptoKeys stay in memory
       if (e.expiresAt !== undefined && e.expiresAt <= t) continue;
-      list.push([k, e.value, e.expiresAt ?? null]);
+      list.push(k, e.value, e.expiresAt === undefined ? null : e.expiresAt - t);
     }
     try {
       if (list.length === 0) {
@@ -575,24 +580,28 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
     try {
       list = parse(r.json);
     } catch {}
-    if (!Array.isArray(list)) return 'malformed';
-    const t = now();
-    const expired: string[] = [];
-    for (const item of list) {
-      if (!Array.isArray(item) || item.length !== 3) return 'malformed';
-      const [k, v, exp] = item as unknown[];
-      if (typeof k !== 'string' || typeof v !== 'string' || !(exp === null || Number.isFinite(exp))) {
+    if (!Array.isArray(list) || list.length % 3) return 'malformed';
+    for (let i = 0; i < list.length; i += 3) {
+      const d = list[i + 2];
+      if (
+        typeof list[i] !== 'string' ||
+        typeof list[i + 1] !== 'string' ||
+        !(d === null || Number.isFinite(d))
+      ) {
         return 'malformed';
       }
     }
-    for (const [k, v, exp] of list as [string, Value, number | null][]) {
-      if (exp !== null && exp <= t) {
+    const t = now();
+    const expired: string[] = [];
+    for (let i = 0; i < list.length; i += 3) {
+      const k = list[i] as string;
+      const exp = list[i + 2] === null ? undefined : r.time + (list[i + 2] as number);
+      if (exp !== undefined && exp <= t) {
         expired.push(k);
         continue;
       }
-      const entry: Entry<Value> = { value: v, expiresAt: exp ?? undefined, timer: undefined };
-      this.#entries[k] = entry;
-      this.#schedule(k, entry);
+      this.#entries[k] = { value: list[i + 1] as Value, expiresAt: exp };
+      if (exp !== undefined) this.#arm(exp);
     }
     if (expired.length) {
       microtask(() => {

@@ -72,7 +72,11 @@ function aad(ctx: ShareContext, time: number): Uint8Array {
   return utf8(stringify(['sealed-session/keystore', SHARE_VERSION, ctx.origin, ctx.store, time]));
 }
 
-/** Seals a JSON text (which must end where JSON ends: trailing spaces are padding). */
+/**
+ * Seals a JSON text (which must end where JSON ends: trailing spaces are padding). The store seals
+ * the flat list `[key, value, expiry - time | null, ...]`: relative expiries are shorter, and every
+ * byte saved is a byte the next page does not have to decrypt.
+ */
 export function sealShare(key: Uint8Array, json: string, ctx: ShareContext, time: number): string {
   const body = utf8(json);
   const padded = new Uint8Array(bucket(body.length)).fill(0x20);
@@ -94,7 +98,9 @@ export function sealShare(key: Uint8Array, json: string, ctx: ShareContext, time
 }
 
 /** Result of opening a ciphertext share. */
-export type OpenResult = { ok: true; json: string } | { ok: false; reason: RestoreFailureReason };
+export type OpenResult =
+  | { ok: true; json: string; time: number }
+  | { ok: false; reason: RestoreFailureReason };
 
 /**
  * Opens a ciphertext share. Refuses a share persisted more than `maxAge` ms before `now` (or more
@@ -124,12 +130,14 @@ export function openShare(
   let pt: Uint8Array;
   try {
     // noble's Poly1305 tag check is constant-time; any edited bit lands here.
-    pt = chacha20poly1305(key, nonce, aad(ctx, time)).decrypt(raw.subarray(HEADER_BYTES + NONCE_BYTES));
+    // slice(), not subarray(): at offset 21 the ciphertext is not 4-byte aligned, and noble then
+    // XORs byte by byte instead of by 32-bit word (about twice the work in a cold page).
+    pt = chacha20poly1305(key, nonce, aad(ctx, time)).decrypt(raw.slice(HEADER_BYTES + NONCE_BYTES));
   } catch {
     return { ok: false, reason: 'tampered' };
   }
   try {
-    return { ok: true, json: fromUtf8(pt) };
+    return { ok: true, json: fromUtf8(pt), time };
   } catch {
     return { ok: false, reason: 'malformed' };
   } finally {

@@ -187,6 +187,65 @@ describe('expiry (item 12)', () => {
     expect(store.get('k')).toBeNull();
   });
 
+  test('many keys, one timer: each key expires at its own time, whatever the order of set/delete/extend', () => {
+    const store = new mod.SessionKeystore<string>({ name: fresh() });
+    const expired: string[] = [];
+    store.on('expired', ({ name }) => expired.push(name));
+    const t0 = Date.now();
+    store.set('c', 'v', t0 + 3000);
+    store.set('a', 'v', t0 + 1000); // earlier than the armed timer
+    store.set('b', 'v', t0 + 2000);
+    store.set('gone', 'v', t0 + 500);
+    store.delete('gone'); // its timer slot must not expire anything else early
+    store.set('long', 'v', t0 + 2 ** 31 + 5000); // beyond one setTimeout range
+    store.set('d', 'v', t0 + 1500);
+    store.set('d', 'v', t0 + 4000); // extended
+    store.set('none', 'v');
+    vi.advanceTimersByTime(999);
+    expect(expired).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(expired).toEqual(['a']);
+    vi.advanceTimersByTime(1000);
+    expect(expired).toEqual(['a', 'b']);
+    vi.advanceTimersByTime(1000);
+    expect(expired).toEqual(['a', 'b', 'c']);
+    vi.advanceTimersByTime(999);
+    expect(store.get('d')).toBe('v');
+    vi.advanceTimersByTime(1);
+    expect(expired).toEqual(['a', 'b', 'c', 'd']);
+    vi.advanceTimersByTime(2 ** 31 + 999); // at t0 + 2^31 + 4999
+    expect(store.get('long')).toBe('v');
+    vi.advanceTimersByTime(1);
+    expect(expired).toEqual(['a', 'b', 'c', 'd', 'long']);
+    expect(store.get('none')).toBe('v');
+    expect(vi.getTimerCount()).toBe(0); // nothing left to expire: no timer left behind
+  });
+
+  test('an expired listener that sets, deletes or disposes during expiry keeps the store consistent', () => {
+    const store = new mod.SessionKeystore<string>({ name: fresh() });
+    const t0 = Date.now();
+    store.set('a', 'v', t0 + 1000);
+    store.set('b', 'v', t0 + 1000);
+    store.set('c', 'v', t0 + 5000);
+    const expired: string[] = [];
+    store.on('expired', ({ name }) => {
+      expired.push(name);
+      if (name === 'a') {
+        store.delete('b');
+        store.set('e', 'v', t0 + 2000);
+      }
+    });
+    vi.advanceTimersByTime(1000);
+    expect(expired).toEqual(['a']);
+    expect(store.has('b')).toBe(false);
+    vi.advanceTimersByTime(1000);
+    expect(expired).toEqual(['a', 'e']);
+    store.on('expired', () => store.dispose());
+    vi.advanceTimersByTime(3000);
+    expect(expired).toEqual(['a', 'e', 'c']);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   test('replacing Date.now after load neither expires keys early nor revives expired ones', () => {
     const store = new mod.SessionKeystore({ name: fresh() });
     store.set('k', 'v', Date.now() + 60_000);

@@ -17,14 +17,14 @@ import {
 const ctx = { origin: 'https://app.example', store: 'auth' };
 const T = 1767225600000;
 const KEY = new Uint8Array(32).map((_, i) => i);
-// sealShare(KEY, '[["token","s3cret",null]]', ctx, T), recorded once.
+// sealShare(KEY, '["token","s3cret",null]', ctx, T), recorded once (format 2: the store's flat list).
 const VECTOR =
-  'AgAAAZt22qgA7LPZuso9h0RNYjlCF1gRO2jjFFq9pfjMP28qgkxUx1kbm1BgrLePJcFhe3oZ5_OLsfVK5mFKQJxjT2m6fnPkrokfEQNNvslkopdwEqn3k6v7nJZG-hORNlMwFjqdUEg0GA_xlpmR-4Xf9g-wn7RdTqVbJa1ZOFZwVYLmhdQbIEqNnq610jeqJu2pKEtvOz9ywNorB1u5ioVvhQHhi0P4wLTL10qsgEFuQwZvXQw8wXr0p_5A3tMXExDYQkii7ynKpezHBD1EPJRBPce02TeXWOXHLoo5ZpblMdce4lFvDvguAcgtEtvyiSa8Hop0avO5V5mOdCQRkPdyFGEO--TjkLp1Rg3nFb_lD53-mU154K7TakJTngnYh3y8DEo';
+  'AgAAAZt22qgAJTs6cySv51afFHS81o2OMAnBikVniBwUZP3kFAqnUb79VKC0Q5Hbnyj23o4c3wUaqYMJ8E2yx6Ly-JRfuBO1xNpQaclXbvjoyvh7xelQVzxBLzIkrJScDr2W32ParTALljJgDeWvyV2tOhu96R2WbXYcVYoWlIf1VJJCnIh8y4EaULOuH_R9HtvM5eu6LPbihIW8R3d7LCOoxZpAuo2tcwBpqlOn-mplBmoc41ib8Av0ig6MEWf0KlN1ARqYDf8OqywDSLw1jYX36N-J2QwTVLiXP2IagSY708BAzy8Txnz4GhJYmw8v6M1cnOjk9lwWnH1S9TxbmkzIhS4jUJBA5hYHoOfsDDEvRQ8dTntcn4kqnGRx3kA_AI1UdLc';
 
 describe('ciphertext share', () => {
   test('fixed vector opens, with the documented layout', () => {
     const r = openShare(KEY, VECTOR, ctx, T + 1000, 10_000);
-    expect(r).toEqual({ ok: true, json: `[["token","s3cret",null]]${' '.repeat(256 - 25)}` });
+    expect(r).toEqual({ ok: true, json: `["token","s3cret",null]${' '.repeat(256 - 23)}`, time: T });
     const raw = fromB64url(VECTOR)!;
     expect(raw[0]).toBe(SHARE_VERSION);
     expect(raw.length).toBe(1 + 8 + 12 + 256 + 16);
@@ -42,7 +42,7 @@ describe('ciphertext share', () => {
     d.setAAD(aad, { plaintextLength: ct.length });
     d.setAuthTag(tag);
     const pt = Buffer.concat([d.update(ct), d.final()]);
-    expect(JSON.parse(pt.toString('utf8'))).toEqual([['token', 's3cret', null]]);
+    expect(JSON.parse(pt.toString('utf8'))).toEqual(['token', 's3cret', null]);
     // Independent encryption of the same padded plaintext gives exactly the recorded share.
     const c = createCipheriv('chacha20-poly1305', KEY, nonce, { authTagLength: 16 });
     c.setAAD(aad, { plaintextLength: pt.length });
