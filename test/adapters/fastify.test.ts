@@ -454,6 +454,31 @@ describe('decorators', () => {
   });
 });
 
+describe('cookie options as @fastify/secure-session takes them', () => {
+  it('cookieOptions alias, expires, secure: "auto", per-response options({ maxAge, expires })', async () => {
+    const expires = new Date(Date.now() + 86_400_000);
+    const f = await app({ key, cookieOptions: { path: '/app', expires, secure: 'auto', maxAge: 600 } });
+    f.post('/remember', async (req) => {
+      sess(req).set('a', 1);
+      sess(req).options({ maxAge: 30 * 86400, expires: new Date(0 + 2 ** 41) });
+      return 'ok';
+    });
+    const set = parseSetCookie(
+      setCookies((await f.inject({ method: 'POST', url: '/set', payload: { a: 1 } })).headers)[0]!,
+    );
+    expect(set).toMatchObject({ path: '/app', maxAge: 600, secure: true });
+    expect(set.expires?.toUTCString()).toBe(expires.toUTCString());
+    const remember = parseSetCookie(
+      setCookies((await f.inject({ method: 'POST', url: '/remember' })).headers)[0]!,
+    );
+    expect(remember.maxAge).toBe(30 * 86400);
+    expect(remember.expires?.getTime()).toBe(new Date(2 ** 41).setMilliseconds(0));
+    const out = parseSetCookie(setCookies((await f.inject({ method: 'POST', url: '/logout' })).headers)[0]!);
+    expect(out).toMatchObject({ maxAge: 0, path: '/app' });
+    expect(out.expires?.getTime()).toBe(0);
+  });
+});
+
 describe('multiple sessions', () => {
   it('an array of configs, each with its own cookie, options and key', async () => {
     const f = await app([
