@@ -218,7 +218,8 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
             ? req.body
             : EMPTY;
       if (wire.length > maxBody) return fail('size');
-      const method = String(req.method).toUpperCase();
+      // Methods are case-sensitive (RFC 9110): no normalization, so `POsT` is not `POST`.
+      const method = String(req.method);
       const path = String(req.path);
       if (!path.startsWith('/')) return fail('malformed');
       const host = req.header('host');
@@ -391,7 +392,7 @@ export function createRequestVerifier(
       if (!path.startsWith('/')) return false;
       const url = new URL(first.origin + path);
       const view: MessageView = {
-        method: String(req.method).toUpperCase(),
+        method: String(req.method),
         url,
         header: (n) => req.header(n),
       };

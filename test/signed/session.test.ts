@@ -110,4 +110,55 @@ describe('hostile input (fast-check)', () => {
       { numRuns: 300 },
     );
   });
+
+  it('any one-character change to a covered header, the method, the path or the body is refused', async () => {
+    const rig = await makeRig('ed25519');
+    await rig.client('/seed?q=1', { method: 'POST', body: 'payload' });
+    const real = rig.wire[0]!;
+    const headers = Object.fromEntries(real.headers.entries());
+    const body = await real.clone().text();
+    // A cache that never remembers: a refusal can only come from the mutation itself.
+    const core = createSignedServer({
+      key: rig.serverKey,
+      origin: 'https://api.example.test',
+      replayCache: { add: () => true },
+    });
+    const base = { method: 'POST', path: '/seed?q=1', headers, body };
+    const check = (r: typeof base) =>
+      core.verify({ method: r.method, path: r.path, header: (n) => r.headers[n], body: r.body });
+    expect((await check(base)).ok).toBe(true);
+    const fields = [
+      'signature',
+      'signature-input',
+      'content-digest',
+      'sealed-key',
+      'method',
+      'path',
+      'body',
+    ] as const;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...fields), fc.nat(), fc.string({ minLength: 1, maxLength: 1 }), async (field, pos, ch) => {
+        const value =
+          field === 'method'
+            ? base.method
+            : field === 'path'
+              ? base.path
+              : field === 'body'
+                ? base.body
+                : headers[field]!;
+        const i = pos % value.length;
+        if (value[i] === ch) return;
+        const changed = value.slice(0, i) + ch + value.slice(i + 1);
+        const r =
+          field === 'method' || field === 'path' || field === 'body'
+            ? { ...base, [field]: changed }
+            : { ...base, headers: { ...headers, [field]: changed } };
+        const result = await check(r);
+        // Base64 has a few spellings that decode to the same bytes only with non-canonical padding
+        // bits, which the strict decoder refuses; so every change must be refused.
+        expect(result.ok).toBe(false);
+      }),
+      { numRuns: 400 },
+    );
+  });
 });
