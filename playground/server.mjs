@@ -104,6 +104,14 @@ export async function startPlayground({ port = 3000, host = '127.0.0.1', quiet =
     availability.set(s.id, { available: !reason, reason });
   }
 
+  // The port must be known before listening: the signed-request plugin needs the origins clients
+  // sign for, and the CSRF payload frames the same server under its other loopback name.
+  const listenPort = port === 0 ? await freePort(host) : port;
+  const origins = [...new Set([host, '127.0.0.1', 'localhost', '::1'])].map(
+    (h) => `http://${h.includes(':') ? `[${h}]` : h}:${listenPort}`,
+  );
+  const loopback = [`http://127.0.0.1:${listenPort}`, `http://localhost:${listenPort}`];
+
   const app = Fastify({ logger: false, bodyLimit: API_BODY_LIMIT, return503OnClosing: false });
 
   // Forms (the CSRF payload) and anything an attacker's beacon sends.
@@ -154,11 +162,14 @@ export async function startPlayground({ port = 3000, host = '127.0.0.1', quiet =
     if (type.startsWith('text/html')) {
       // Strategy pages allow inline scripts on purpose: the attacker box injects <script>
       // elements. Nothing may load from or connect to another origin.
-      const inline = request.url.startsWith('/s/') ? " 'unsafe-inline'" : '';
-      reply.header(
-        'content-security-policy',
-        `default-src 'self'; script-src 'self'${inline}; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; worker-src 'self'`,
-      );
+      const strategyPage = request.url.startsWith('/s/');
+      const inline = strategyPage ? " 'unsafe-inline'" : '';
+      // Strategy pages may frame the "other site" (this server under its other loopback name).
+      const frames = strategyPage ? ` ${loopback.join(' ')}` : '';
+      const csp = request.url.startsWith('/evil/')
+        ? `default-src 'none'; script-src 'self'; form-action ${loopback.join(' ')}; frame-ancestors ${loopback.join(' ')}; base-uri 'none'`
+        : `default-src 'self'; script-src 'self'${inline}; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'${frames}; frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; worker-src 'self'`;
+      reply.header('content-security-policy', csp);
     }
     return payload;
   });
@@ -188,7 +199,7 @@ export async function startPlayground({ port = 3000, host = '127.0.0.1', quiet =
     if (probe) {
       const p = state.probe(probe);
       const entry = { strategy, via: via ?? null, path, authenticated: verdict.authenticated };
-      if (via === 'img' || via === 'form') p.autoSent.push(entry);
+      if (via === 'img' || via === 'form' || via === 'cross-site') p.autoSent.push(entry);
       else if (via !== 'replay') p.uses.push(entry);
       if (p.uses.length > 50) p.uses.shift();
       if (p.autoSent.length > 50) p.autoSent.shift();
@@ -380,11 +391,6 @@ export async function startPlayground({ port = 3000, host = '127.0.0.1', quiet =
   );
 
   // --- strategy 8: signed requests (sealed-session/signed/server) ---------------------------
-  // The origins clients may sign for: the port must be known before the plugin is registered.
-  const listenPort = port === 0 ? await freePort(host) : port;
-  const origins = [...new Set([host, '127.0.0.1', 'localhost', '::1'])].map(
-    (h) => `http://${h.includes(':') ? `[${h}]` : h}:${listenPort}`,
-  );
   const signedHooks = availability.get('signed').available
     ? await registerSigned(
         app,
@@ -551,6 +557,30 @@ export async function startPlayground({ port = 3000, host = '127.0.0.1', quiet =
       });
     return live;
   }
+
+  // --- "another site" for the cross-site CSRF payload ---------------------------------------
+  // The same server under its other loopback name (localhost vs 127.0.0.1: different sites), with
+  // a page that posts a form to the playground's API, as a third-party page would.
+  app.get('/evil/csrf', async (request, reply) => {
+    let action;
+    try {
+      action = new URL(String(request.query?.action ?? ''));
+    } catch {
+      return reply.code(400).send({ error: 'expected ?action=<playground API URL>' });
+    }
+    if (!loopback.includes(action.origin) || !action.pathname.startsWith('/api/')) {
+      return reply.code(400).send({ error: 'expected ?action=<playground API URL>' });
+    }
+    const href = action.href.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Another site</title><script src="/evil/submit.js" defer></script></head><body><form id="f" method="POST" action="${href}"><input name="to" value="mallory"><input name="amount" value="1000"></form></body></html>`,
+      );
+  });
+  app.get('/evil/submit.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').send("document.getElementById('f').submit();\n"),
+  );
 
   // --- pages and assets ---------------------------------------------------------------------
   const html = (reply, body) => reply.type('text/html; charset=utf-8').send(body);

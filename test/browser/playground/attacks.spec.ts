@@ -77,6 +77,9 @@ for (const s of strategies) {
 
     const csrf = await runPayload(page, 'csrf');
     expect(csrf.autosent).toBe(exp.autoSent ? 'yes' : 'no');
+    // From another site (this server under its other loopback name), no strategy's credential
+    // rides along: SameSite=Lax keeps the cookie off a cross-site POST.
+    expect(csrf.autosentText).toContain('a cross-site form post arrived without a credential');
 
     // Whatever the attacker's script saw, the page never printed a credential.
     const shown = (await page.locator('main').textContent()) ?? '';

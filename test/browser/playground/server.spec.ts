@@ -76,6 +76,10 @@ test('bad input to the bearer-token API: 4xx, never 5xx', async () => {
     ['/assets/..%2fserver.mjs', {}, 404],
     ['/s/worker/sw.js?x=1', {}, available('worker') ? 200 : 404],
     ['/attacker/collect', { method: 'POST', body: 'x'.repeat(200_000) }, 413],
+    // The "other site" page only ever posts to this playground's API.
+    ['/evil/csrf?action=http%3A%2F%2Fexample.com%2Fapi%2Fx', {}, 400],
+    ['/evil/csrf?action=javascript%3Aalert(1)', {}, 400],
+    ['/evil/csrf', {}, 400],
   ];
   for (const [path, init, status] of cases) {
     const r = await call(path, init);
