@@ -236,6 +236,9 @@ test('THREATS 22: members planted on Object.prototype are ignored', async ({ pag
     };
     for (const [k, val] of Object.entries(planted)) P[k] = val;
     try {
+      // The login, too, is built on a null prototype: still a POST, with its own body.
+      vault.logout();
+      await vault.login('/auth/login', { body: '{"password":"pw"}' });
       const a = await vault.fetch('/api/p22');
       const b = await vault.fetch('/api/p22b', {});
       const c = await vault.fetch('/api/redirect-out', {});
@@ -245,6 +248,10 @@ test('THREATS 22: members planted on Object.prototype are ignored', async ({ pag
     }
   });
   expect(r).toEqual([200, 200, 'opaqueredirect']);
+  const logins = h.appLog.filter((s) => s.path === '/auth/login');
+  expect(logins.at(-1)!.method).toBe('POST');
+  expect(logins.at(-1)!.body).toBe('{"password":"pw"}');
+  expect(logins.at(-1)!.headers['x-planted']).toBeUndefined();
   for (const p of ['/api/p22', '/api/p22b']) {
     const [s] = apiCalls(p);
     expect(s!.method).toBe('GET');

@@ -239,6 +239,11 @@ test('THREATS 29: exact matching, one-time nonces bound to client, URL and metho
       );
     const out: Record<string, string> = {};
     for (const [label, url] of rows) out[label] = await settle(tw.fetch(url));
+    // THREATS 38: refusals name the check, never the URL.
+    out.message = await tw.fetch(`${rows[0]![1]}?q=secret-query`).then(
+      () => 'resolved',
+      (e) => `${e.message}|${e.stack}`,
+    );
     out.method = await settle(tw.fetch('/api/data', { method: 'DELETE' }));
     // A page-supplied Authorization is replaced, not appended.
     out.replaced = await settle(
@@ -279,6 +284,9 @@ test('THREATS 29: exact matching, one-time nonces bound to client, URL and metho
   for (const [label] of table)
     expect(r[label], label).toMatch(/^(WorkerError ERR_WORKER_NOT_ALLOWED|TypeError)$/);
   expect(r.method).toBe('WorkerError ERR_WORKER_NOT_ALLOWED');
+  expect(r.message).toContain('refused by the allowlist');
+  expect(r.message).not.toContain('secret-query');
+  expect(r.message).not.toContain(h.attacker.origin);
   expect(r.replaced).toBe('resolved 200');
   expect(calls('/api/replaced')[0]!.authorization).toBe(`Bearer ${h.token}`);
   expect(r.otherUrl).toBe('TypeError');
