@@ -19,7 +19,6 @@ export interface Playground {
 
 export declare const strategies: readonly StrategyInfo[];
 export declare function strategyById(id: string): StrategyInfo | undefined;
-export declare const here: string;
 export declare function startPlayground(options?: {
   port?: number;
   host?: string;

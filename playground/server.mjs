@@ -15,7 +15,6 @@ import { indexPage, notFoundPage, strategyPage, summaryPage } from './server/pag
 import { PlaygroundState, PROBE_PATTERN, TOKEN_PATTERN, USER_PATTERN } from './server/state.mjs';
 import { strategies, strategyById } from './server/strategies.mjs';
 
-const here = new URL('.', import.meta.url).pathname;
 const COOKIE_NAME = 'pg_session';
 const VIA_PATTERN = /^[a-z][a-z-]{0,23}$/;
 const API_BODY_LIMIT = 16 * 1024;
@@ -78,10 +77,7 @@ export async function startPlayground({ port = 3000, host = '127.0.0.1', quiet =
   const availability = new Map();
 
   // --- the library, as built in dist/ -------------------------------------------------------
-  const fastifySession = await loadDist(
-    'fastify',
-    (m) => m.default ?? m.sealedSession ?? m.fastifySealedSession,
-  );
+  const fastifySession = await loadDist('fastify', (m) => m.default ?? m.fastifySecureSession);
   const signedServer = await loadDist('signed-server', (m) => m.fastifySigned);
   const signedClient = await loadDist('signed', (m) =>
     m.generateSecretKey && m.getPublicKey ? m : undefined,
@@ -738,4 +734,4 @@ async function registerSigned(app, mods, ctx) {
   };
 }
 
-export { here, strategies, strategyById };
+export { strategies, strategyById };

@@ -14,7 +14,16 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 
-const pg = await startPlayground({ port, host });
+let pg;
+try {
+  pg = await startPlayground({ port, host });
+} catch (err) {
+  if (err?.code === 'EADDRINUSE') {
+    console.error(`${host}:${port} is already in use: start with another port, e.g. PORT=3001 npm start`);
+    process.exit(1);
+  }
+  throw err;
+}
 const missing = [...pg.availability].filter(([, a]) => !a.available).map(([id]) => id);
 console.log(`\nsealed-session playground: ${pg.url}/`);
 console.log(`  summary matrix:            ${pg.url}/summary`);
