@@ -64,7 +64,12 @@ test('login, authenticated fetch, logout', async ({ page }) => {
   await login(page);
   expect(await page.evaluate(() => vault.authenticated)).toBe(true);
   const out = await page.evaluate(async () => {
-    const r = await vault.fetch('/api/data?x=1', { method: 'POST', body: 'hello', headers: { 'x-a': '1' } });
+    const r = await vault.fetch('/api/data?x=1', {
+      method: 'POST',
+      body: 'hello',
+      // A caller-supplied Authorization is replaced, not appended.
+      headers: { 'x-a': '1', Authorization: 'Bearer tok_from_page' },
+    });
     return { status: r.status, body: await r.json() };
   });
   expect(out).toEqual({ status: 200, body: { ok: true, path: '/api/data', method: 'POST' } });
