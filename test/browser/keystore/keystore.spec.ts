@@ -350,4 +350,24 @@ test.describe('THREATS §Browser keystore', () => {
     }
     expect(lengths[0]).toEqual(lengths[1]);
   });
+
+  test('item 15: large states too: lengths move only from one bucket to the next', async ({ page }) => {
+    // The sealed list costs 17 bytes besides the value: 4 200 and 4 500 both pad to 4 608 bytes,
+    // 4 700 to 5 120 (from 4 KiB on, eight buckets per doubling).
+    const share: Record<number, number> = {};
+    for (const n of [4200, 4500, 4700]) {
+      await open(page, appUrl('expose=1'));
+      await page.evaluate(
+        ([v]) => (window as unknown as { app: { set(k: string, v: string): void } }).app.set('token', v!),
+        ['z'.repeat(n)],
+      );
+      await open(page, blankUrl());
+      share[n] = await page.evaluate((ns) => sessionStorage.getItem(ns)!.length, NS);
+      await page.evaluate(() => sessionStorage.clear());
+    }
+    const bytes = (chars: number) => Math.floor((chars * 3) / 4); // unpadded base64url
+    expect(share[4200]).toBe(share[4500]);
+    expect(bytes(share[4200]!)).toBe(1 + 8 + 12 + 4608 + 16);
+    expect(bytes(share[4700]!)).toBe(1 + 8 + 12 + 5120 + 16);
+  });
 });
