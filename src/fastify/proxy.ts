@@ -129,6 +129,14 @@ const handler: ProxyHandler<Slot> = {
   },
 };
 
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+function inspectSlot(slot: Slot): string {
+  ensureLoaded(slot);
+  const s = slot.session;
+  return `Session { fields: [${Object.keys(s.data()).join(', ')}], changed: ${s.changed}, deleted: ${s.deleted} }`;
+}
+
 /** Wraps a core session for user code. */
 export function wrap(
   session: CoreSession<Record<string, unknown>>,
@@ -137,6 +145,13 @@ export function wrap(
   expires: Date | undefined,
 ): object {
   const slot: Slot = { session, log, ctx, expires, loaded: false, bound: undefined };
+  // util.inspect / console.log format a Proxy's target directly: show field names, not internals
+  // (the request's logger) and not values.
+  Object.defineProperty(slot, INSPECT, {
+    value: () => inspectSlot(slot),
+    enumerable: false,
+    configurable: true, // the ownKeys trap lists data only: no non-configurable own key allowed
+  });
   return new Proxy(slot, handler);
 }
 

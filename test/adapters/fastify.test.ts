@@ -1,6 +1,7 @@
 // sealed-session/fastify through real Fastify request paths (inject, and one listening server):
 // the request API, lazy opening, Set-Cookie handling, THREATS §Server 2-7, rotation, chunking,
 // decorators and misuse at registration.
+import { inspect } from 'node:util';
 import { parseSetCookie } from 'cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -129,6 +130,17 @@ describe('request API', () => {
       (await bare.inject({ method: 'POST', url: '/set', payload: { a: 2 } })).headers,
     );
     expect((await bare.inject({ url: '/data', headers: { cookie: jar.header } })).json()).toEqual({ a: 2 });
+  });
+
+  it('console.log(request.session) shows field names only, never values or internals', async () => {
+    const f = await app();
+    f.get('/inspect', async (req) => {
+      sess(req).set('secretToken', 'tok-123456');
+      return inspect(req.session);
+    });
+    expect((await f.inject({ url: '/inspect' })).body).toBe(
+      'Session { fields: [secretToken], changed: true, deleted: false }',
+    );
   });
 
   it('exports the plugin as default, .default and .fastifySecureSession', () => {
