@@ -130,9 +130,7 @@ export function openShare(
   let pt: Uint8Array;
   try {
     // noble's Poly1305 tag check is constant-time; any edited bit lands here.
-    // slice(), not subarray(): at offset 21 the ciphertext is not 4-byte aligned, and noble then
-    // XORs byte by byte instead of by 32-bit word (about twice the work in a cold page).
-    pt = chacha20poly1305(key, nonce, aad(ctx, time)).decrypt(raw.slice(HEADER_BYTES + NONCE_BYTES));
+    pt = chacha20poly1305(key, nonce, aad(ctx, time)).decrypt(raw.subarray(HEADER_BYTES + NONCE_BYTES));
   } catch {
     return { ok: false, reason: 'tampered' };
   }
