@@ -17,7 +17,15 @@ import {
   urlUser,
 } from './intrinsics.js';
 
-/** One allowlist entry: requests to `origin` whose path is `pathPrefix` or below it, with one of `methods`. */
+/**
+ * One allowlist entry: requests to `origin` whose path is `pathPrefix` or below it, with one of
+ * `methods`.
+ *
+ * @example
+ * ```ts
+ * const rule: AllowRule = { origin: 'https://api.example.com', pathPrefix: '/v1', methods: ['GET', 'POST'] };
+ * ```
+ */
 export interface AllowRule {
   /** Exact origin, `scheme://host[:port]`, e.g. `https://api.example.com`. */
   origin: string;
@@ -27,7 +35,14 @@ export interface AllowRule {
   methods: readonly Method[];
 }
 
-/** The methods an allowlist entry may name. */
+/**
+ * The methods an allowlist entry may name.
+ *
+ * @example
+ * ```ts
+ * const methods: Method[] = ['GET', 'HEAD'];
+ * ```
+ */
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** One compiled entry: frozen, null-prototype. */

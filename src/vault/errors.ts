@@ -1,6 +1,13 @@
 import { SealedSessionError } from '../core/errors.js';
 
-/** Stable codes of {@link VaultError}. */
+/**
+ * Stable codes of {@link VaultError}.
+ *
+ * @example
+ * ```ts
+ * const code: VaultErrorCode = 'ERR_VAULT_NOT_ALLOWED';
+ * ```
+ */
 export type VaultErrorCode =
   | 'ERR_VAULT_NOT_ALLOWED'
   | 'ERR_VAULT_NOT_AUTHENTICATED'

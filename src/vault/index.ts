@@ -49,7 +49,17 @@ const G = globalThis;
 const rejectP = P.reject;
 const reject = (e: unknown): Promise<never> => apply(rejectP, P, [e]) as Promise<never>;
 
-/** Options of {@link createVault}. */
+/**
+ * Options of {@link createVault}.
+ *
+ * @example
+ * ```ts
+ * const options: VaultOptions = {
+ *   allow: [{ origin: 'https://api.example.com', pathPrefix: '/v1', methods: ['GET'] }],
+ *   tokenField: 'access_token',
+ * };
+ * ```
+ */
 export interface VaultOptions {
   /** Where the token may go. Required and non-empty: nothing is allowed by default. */
   allow: readonly AllowRule[];
@@ -63,6 +73,11 @@ export interface VaultOptions {
  * The request options the vault accepts. Other `RequestInit` members are ignored; `mode` and
  * `redirect` are restricted so that the token can neither be stripped silently nor follow a
  * redirect.
+ *
+ * @example
+ * ```ts
+ * await vault.fetch('/v1/items', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+ * ```
  */
 export interface VaultRequestInit {
   method?: string;
@@ -82,10 +97,25 @@ export interface VaultRequestInit {
   redirect?: 'manual' | 'error';
 }
 
-/** A URL string or a `URL`. `Request` objects are refused (a subclass could hook its getters). */
+/**
+ * A URL string or a `URL`. `Request` objects are refused (a subclass could hook its getters).
+ *
+ * @example
+ * ```ts
+ * const input: VaultInput = new URL('/v1/me', 'https://api.example.com');
+ * ```
+ */
 export type VaultInput = string | URL;
 
-/** The frozen object returned by {@link createVault}. */
+/**
+ * The frozen object returned by {@link createVault}.
+ *
+ * @example
+ * ```ts
+ * const vault: Vault = createVault({ allow });
+ * if (!vault.authenticated) await vault.login(loginUrl, { body });
+ * ```
+ */
 export interface Vault {
   /**
    * POSTs (or `init.method`) to an allowlisted login URL and keeps the token found in the JSON

@@ -6,12 +6,26 @@ import { expectedType } from '../core/errors.js';
 import { isWorkerCode, WorkerError } from './errors.js';
 import { type LoginMsg, MARK, type Msg, type Reply, TAG } from './protocol.js';
 
-/** Request options accepted by the client (a `RequestInit`; `mode` and `redirect` are fixed). */
+/**
+ * Request options accepted by the client (a `RequestInit`; `mode` and `redirect` are fixed).
+ *
+ * @example
+ * ```ts
+ * await api.fetch('/v1/items', { method: 'POST', body: JSON.stringify(item) });
+ * ```
+ */
 export type TokenWorkerRequestInit = Omit<RequestInit, 'mode' | 'redirect'> & {
   mode?: 'cors' | 'same-origin';
 };
 
-/** What {@link registerTokenWorker} resolves to. Same signatures as the vault. */
+/**
+ * What {@link registerTokenWorker} resolves to. Same signatures as the vault.
+ *
+ * @example
+ * ```ts
+ * const api: TokenWorkerClient = await registerTokenWorker('/sw.js');
+ * ```
+ */
 export interface TokenWorkerClient {
   /** The worker performs this login request and keeps the token from the JSON response. */
   login(url: string | URL, init?: TokenWorkerRequestInit): Promise<void>;
@@ -21,7 +35,14 @@ export interface TokenWorkerClient {
   logout(): Promise<void>;
 }
 
-/** Options of {@link registerTokenWorker}. */
+/**
+ * Options of {@link registerTokenWorker}.
+ *
+ * @example
+ * ```ts
+ * await registerTokenWorker('/app/sw.js', { scope: '/app/', timeout: 5000 });
+ * ```
+ */
 export interface RegisterOptions {
   /** Service worker scope (default: the script's directory). */
   scope?: string;

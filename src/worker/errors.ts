@@ -1,6 +1,13 @@
 import { SealedSessionError } from '../core/errors.js';
 
-/** Stable codes of {@link WorkerError}. */
+/**
+ * Stable codes of {@link WorkerError}.
+ *
+ * @example
+ * ```ts
+ * const code: WorkerErrorCode = 'ERR_WORKER_NOT_AUTHENTICATED';
+ * ```
+ */
 export type WorkerErrorCode =
   | 'ERR_WORKER_UNAVAILABLE'
   | 'ERR_WORKER_NOT_CONTROLLING'

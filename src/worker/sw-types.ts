@@ -22,7 +22,15 @@ export interface SwFetchEvent extends SwExtendableEvent {
   respondWith(r: Response | Promise<Response>): void;
 }
 
-/** The parts of `ServiceWorkerGlobalScope` that `installTokenWorker` uses. */
+/**
+ * The parts of `ServiceWorkerGlobalScope` that `installTokenWorker` uses.
+ *
+ * @example
+ * ```ts
+ * declare const self: TokenWorkerScope;
+ * installTokenWorker(self, config);
+ * ```
+ */
 export interface TokenWorkerScope {
   addEventListener(type: 'install' | 'activate', listener: (e: SwExtendableEvent) => void): void;
   addEventListener(type: 'message', listener: (e: SwMessageEvent) => void): void;

@@ -6,7 +6,17 @@ import { SCHEME_RE, tokenFrom } from '../vault/token.js';
 import { type LoginMsg, MARK, type Msg, type Reply, TAG } from './protocol.js';
 import type { SwFetchEvent, SwMessageEvent, TokenWorkerScope } from './sw-types.js';
 
-/** Options of {@link installTokenWorker}. */
+/**
+ * Options of {@link installTokenWorker}.
+ *
+ * @example
+ * ```ts
+ * const config: TokenWorkerConfig = {
+ *   allow: [{ origin: 'https://api.example.com', pathPrefix: '/v1', methods: ['GET'] }],
+ *   refresh: { url: 'https://api.example.com/v1/auth/refresh' },
+ * };
+ * ```
+ */
 export interface TokenWorkerConfig {
   /** Where the token may go, exactly as for `createVault`. Required and non-empty. */
   allow: readonly AllowRule[];
