@@ -186,6 +186,8 @@ export function installTokenWorker(scope: TokenWorkerScope, config: TokenWorkerC
     const u =
       typeof d.url === 'string' && typeof method === 'string' ? matchUrl(rules, d.url, method) : 'url';
     if (typeof u === 'string') return { ok: false, code: 'ERR_WORKER_NOT_ALLOWED' };
+    // Fragments never reach the network; bind the nonce to what the fetch event will see.
+    u.hash = '';
     await ensure();
     if (token === undefined) return { ok: false, code: 'ERR_WORKER_NOT_AUTHENTICATED' };
     const now = Date.now();

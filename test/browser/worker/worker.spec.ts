@@ -60,7 +60,7 @@ test('login, authenticated fetch through the worker, logout', async ({ page }) =
   expect(before).toBe('ERR_WORKER_NOT_AUTHENTICATED');
   await login(page);
   const out = await page.evaluate(async () => {
-    const a = await tw.fetch('/api/data');
+    const a = await tw.fetch('/api/data#fragment');
     const b = await tw.fetch('/api/post', { method: 'POST', body: 'hello', headers: { 'x-a': '1' } });
     const fd = new FormData();
     fd.set('k', 'v');
