@@ -108,6 +108,12 @@ export async function startHarness(): Promise<Harness> {
       return true;
     }
     if (p === '/auth/login/notoken') return json(res, 200, { user: 'alice' });
+    if (p === '/auth/login/redirect') {
+      // 307 keeps method and body: a followed redirect would hand the credentials to the attacker.
+      res.writeHead(307, { location: `${h.attacker.origin}/auth/login` });
+      res.end();
+      return true;
+    }
     if (p === '/auth/login/badtoken') return json(res, 200, { token: 'has space\u00e9' });
     if (p === '/api/auth/refresh') {
       if (!/(?:^|; )rt=refresh-ok/.test(req.headers.cookie ?? ''))

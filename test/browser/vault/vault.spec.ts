@@ -424,6 +424,8 @@ test('THREATS 25: the vault performs the login itself; page hooks never see the 
     const creds = { headers: { 'content-type': 'application/json' }, body: '{"password":"pw"}' };
     // The login URL must be allowlisted: credentials never go to the attacker.
     out.foreign = await settle(vault.login(`${B}/auth/login`, creds));
+    // A login endpoint that redirects elsewhere: not followed, credentials stay home.
+    out.redirected = await settle(vault.login('/auth/login/redirect', creds));
     out.good = await settle(vault.login('/auth/login', creds));
     out.auth = vault.authenticated;
     // A field planted on Object.prototype is not taken for the token (no fixation).
@@ -449,6 +451,7 @@ test('THREATS 25: the vault performs the login itself; page hooks never see the 
   }, h.attacker.origin);
   expect(r.out).toEqual({
     foreign: 'VaultError ERR_VAULT_NOT_ALLOWED',
+    redirected: 'VaultError ERR_VAULT_LOGIN_FAILED',
     good: 'resolved',
     auth: true,
     notoken: 'VaultError ERR_VAULT_LOGIN_FAILED',
