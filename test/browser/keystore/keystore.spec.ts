@@ -97,6 +97,36 @@ test.describe('reload survival (item 8)', () => {
     }
   });
 
+  test('expiries survive reloads exactly, and a restored key expires on time without being read', async ({
+    page,
+  }) => {
+    type App = { set(k: string, v: string, e?: number): void; expiresAt(k: string): unknown };
+    await open(page, appUrl('expose=1'));
+    const exp = await page.evaluate(() => {
+      const app = (window as unknown as { app: App }).app;
+      const e = {
+        exact: Date.now() + 3_600_000,
+        fraction: Date.now() + 3_600_000.25,
+        soon: Date.now() + 2500,
+      };
+      for (const [k, t] of Object.entries(e)) app.set(k, 'v', t);
+      app.set('forever', 'v');
+      return e;
+    });
+    for (let life = 0; life < 2; life++) {
+      await page.reload();
+      await page.locator('body[data-ready="1"]').waitFor({ state: 'attached' });
+      const got = await page.evaluate(() => {
+        const app = (window as unknown as { app: App }).app;
+        return ['exact', 'fraction', 'soon', 'forever'].map((k) => app.expiresAt(k));
+      });
+      expect(got).toEqual([exp.exact, exp.fraction, exp.soon, undefined]);
+    }
+    // Nobody reads 'soon': the one timer armed by the restore must expire it.
+    await expect.poll(() => events(page), { timeout: 5000 }).toContain('expired:soon');
+    expect(await events(page)).not.toContain('expired:exact');
+  });
+
   test('premise: Chromium drops window.name writes made in pagehide, keeps sessionStorage ones', async ({
     page,
   }) => {
