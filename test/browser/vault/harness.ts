@@ -108,7 +108,7 @@ export async function startHarness(): Promise<Harness> {
       return true;
     }
     if (p === '/auth/login/notoken') return json(res, 200, { user: 'alice' });
-    if (p === '/auth/login/redirect') {
+    if (p === '/auth/login/redirect' || p === '/api/auth/login/redirect') {
       // 307 keeps method and body: a followed redirect would hand the credentials to the attacker.
       res.writeHead(307, { location: `${h.attacker.origin}/auth/login` });
       res.end();

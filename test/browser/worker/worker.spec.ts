@@ -123,7 +123,11 @@ test('THREATS 27: a page cannot set or replace the token by postMessage', async 
       }),
     ];
     const stillOut = await tw.fetch('/api/data').then(String, (e) => e.code);
-    return { answers, stillOut };
+    // A login endpoint redirecting to the attacker: the worker does not follow it.
+    const redirected = await tw
+      .login('/api/auth/login/redirect', { body: '{"password":"pw"}' })
+      .then(String, (e) => e.code);
+    return { answers, stillOut, redirected };
   }, h.attacker.origin);
   expect(r.answers).toEqual([
     'no answer',
@@ -133,6 +137,7 @@ test('THREATS 27: a page cannot set or replace the token by postMessage', async 
     { ok: false, code: 'ERR_WORKER_LOGIN_FAILED' },
   ]);
   expect(r.stillOut).toBe('ERR_WORKER_NOT_AUTHENTICATED');
+  expect(r.redirected).toBe('ERR_WORKER_LOGIN_FAILED');
   // After a real login the posted token is still nowhere.
   await login(page);
   await page.evaluate(async () => {
