@@ -10,6 +10,7 @@ import {
   createVerifier,
   type KeyAlgorithm,
   loadSecretKey,
+  type NativeEd25519,
   type OwnKey,
   type PublicKey,
   RFC_ALG,
@@ -57,8 +58,27 @@ export interface SignedServerOptions {
   replySignature?: 'key' | 'hmac';
   /** Debug hook called with the reason of each refusal (never with input). */
   onFailure?: (reason: SignedFailureReason) => void;
+  /**
+   * Use libsodium (the optional `sodium-native` package) for Ed25519 when it can be loaded (Node
+   * only; default true). Falls back to WebCrypto silently, e.g. on Web runtimes.
+   */
+  native?: boolean;
   /** Clock in milliseconds (tests). */
   now?: () => number;
+}
+
+let nativeLoad: Promise<NativeEd25519 | null> | null = null;
+
+/** Loads sodium-native once, if present. The name is not a literal so Web bundlers leave it alone. */
+function loadNative(): Promise<NativeEd25519 | null> {
+  const name = ['sodium', 'native'].join('-');
+  nativeLoad ??= import(/* @vite-ignore */ /* webpackIgnore: true */ name)
+    .then((m: { default?: NativeEd25519 } & NativeEd25519) => {
+      const s = m.default ?? m;
+      return typeof s.crypto_sign_verify_detached === 'function' ? s : null;
+    })
+    .catch(() => null);
+  return nativeLoad;
 }
 
 /** What `req.session` holds after a request verified: who signed it. */
@@ -111,6 +131,8 @@ export type VerifyResult = { ok: true; request: VerifiedRequest } | { ok: false;
 export interface SignedServer {
   /** Resolves to the server's public key (what clients pass to `SecureFetch`). */
   readonly publicKey: Promise<string>;
+  /** Which Ed25519 implementation this server uses (`sodium-native` when loaded, else WebCrypto). */
+  readonly backend: Promise<'sodium-native' | 'webcrypto'>;
   verify(req: IncomingSigned): Promise<VerifyResult>;
 }
 
@@ -195,7 +217,12 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
   const authorize = options.authorize;
   const onFailure = options.onFailure;
   const now = options.now ?? Date.now;
-  const ownP: Promise<OwnKey> = loadSecretKey(options.key as SecretKeyInput, 'options.key');
+  const nativeP = options.native === false ? Promise.resolve(null) : loadNative();
+  let native: NativeEd25519 | null = null;
+  const ownP: Promise<OwnKey> = nativeP.then((n) => {
+    native = n;
+    return loadSecretKey(options.key as SecretKeyInput, 'options.key', n);
+  });
   ownP.catch(() => {});
   const peers = new Lru<{ peer: PublicKey; verify: Promise<VerifyFn> } | null>(10_000, 3_600_000);
   // Agreement keys per client ephemeral key (clients rotate it every few minutes): ECDH once, then
@@ -239,7 +266,7 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
       let entry = peers.get(sig.keyid, t);
       if (!entry) {
         const parsed = tryParsePublicKey(sig.keyid);
-        entry = parsed ? { peer: parsed, verify: createVerifier(parsed) } : null;
+        entry = parsed ? { peer: parsed, verify: createVerifier(parsed, native) } : null;
         entry?.verify.catch(() => {});
         peers.set(sig.keyid, entry, t);
       }
@@ -345,6 +372,7 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
 
   return Object.freeze({
     publicKey: ownP.then((k) => k.publicKey.id),
+    backend: nativeP.then((n) => (n ? 'sodium-native' : 'webcrypto')),
     verify,
   });
 }
@@ -373,9 +401,10 @@ export function optionsFromEnv(): SignedServerOptions {
  */
 export function createRequestVerifier(
   origin: string,
-  options: { maxSkew?: number; now?: () => number } = {},
+  options: { maxSkew?: number; now?: () => number; native?: boolean } = {},
 ): (req: IncomingSigned) => Promise<boolean> {
   const { first } = parseOrigins(origin);
+  const nativeP = options.native === false ? Promise.resolve(null) : loadNative();
   const skew = options.maxSkew ?? 30;
   const now = options.now ?? Date.now;
   const peers = new Lru<{ peer: PublicKey; verify: Promise<VerifyFn> } | null>(10_000, 3_600_000);
@@ -401,7 +430,7 @@ export function createRequestVerifier(
       let entry = peers.get(sig.keyid, t);
       if (!entry) {
         const parsed = tryParsePublicKey(sig.keyid);
-        entry = parsed ? { peer: parsed, verify: createVerifier(parsed) } : null;
+        entry = parsed ? { peer: parsed, verify: createVerifier(parsed, await nativeP) } : null;
         entry?.verify.catch(() => {});
         peers.set(sig.keyid, entry, t);
       }

@@ -100,11 +100,31 @@ export function parsePublicKey(input: PublicKeyInput, what: string): PublicKey {
   return key;
 }
 
+/**
+ * Optional native Ed25519 (libsodium through sodium-native), passed in by the server on Node when
+ * it is installed: synchronous and about twice as cheap as WebCrypto there. Same signatures.
+ */
+export interface NativeEd25519 {
+  crypto_sign_verify_detached(sig: Uint8Array, m: Uint8Array, pk: Uint8Array): boolean;
+  crypto_sign_detached(sig: Uint8Array, m: Uint8Array, sk: Uint8Array): void;
+  crypto_sign_seed_keypair(pk: Uint8Array, sk: Uint8Array, seed: Uint8Array): void;
+}
+
 /** Verifies a signature made by `key` over `data`; resolves false (never rejects) when invalid. */
 export type VerifyFn = (data: Uint8Array, signature: Uint8Array) => Promise<boolean>;
 
 /** Builds a verifier for a public key (WebCrypto for ed25519/p256, noble BIP340 for secp256k1). */
-export async function createVerifier(key: PublicKey): Promise<VerifyFn> {
+export async function createVerifier(key: PublicKey, native?: NativeEd25519 | null): Promise<VerifyFn> {
+  if (native && key.alg === 'ed25519') {
+    const pk = key.bytes;
+    return async (data, sig) => {
+      try {
+        return sig.length === 64 && native.crypto_sign_verify_detached(sig, data, pk);
+      } catch {
+        return false;
+      }
+    };
+  }
   if (key.alg === 'secp256k1') {
     const x = key.bytes;
     return async (data, sig) => {
@@ -241,7 +261,11 @@ function isKeyPair(v: unknown): v is CryptoKeyPair {
  * Turns a secret key into an {@link OwnKey}. Throws a TypeError naming what was expected (never
  * echoing the input) for anything that is not a key.
  */
-export async function loadSecretKey(input: SecretKeyInput, what: string): Promise<OwnKey> {
+export async function loadSecretKey(
+  input: SecretKeyInput,
+  what: string,
+  native?: NativeEd25519 | null,
+): Promise<OwnKey> {
   if (isKeyPair(input)) return loadKeyPair(input, what);
   let alg: KeyAlgorithm = 'secp256k1';
   let secret: Uint8Array | null = null;
@@ -281,12 +305,22 @@ export async function loadSecretKey(input: SecretKeyInput, what: string): Promis
         ['sign'],
       );
       const dh = await x25519Static(secret);
+      let sign = async (data: Uint8Array) =>
+        new Uint8Array(await subtle().sign({ name: 'Ed25519' }, ck, buf(data)));
+      if (native) {
+        const sk = new Uint8Array(64);
+        native.crypto_sign_seed_keypair(new Uint8Array(32), sk, secret);
+        sign = async (data: Uint8Array) => {
+          const sig = new Uint8Array(64);
+          native.crypto_sign_detached(sig, data, sk);
+          return sig;
+        };
+      }
       secret.fill(0);
       return Object.freeze({
         alg,
         publicKey: tryParsePublicKey(`ed25519:${bytesToHex(pub)}`)!,
-        sign: async (data: Uint8Array) =>
-          new Uint8Array(await subtle().sign({ name: 'Ed25519' }, ck, buf(data))),
+        sign,
         dh: Object.freeze(dh),
       });
     }

@@ -137,27 +137,32 @@ describe('hostile input (fast-check)', () => {
       'body',
     ] as const;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...fields), fc.nat(), fc.string({ minLength: 1, maxLength: 1 }), async (field, pos, ch) => {
-        const value =
-          field === 'method'
-            ? base.method
-            : field === 'path'
-              ? base.path
-              : field === 'body'
-                ? base.body
-                : headers[field]!;
-        const i = pos % value.length;
-        if (value[i] === ch) return;
-        const changed = value.slice(0, i) + ch + value.slice(i + 1);
-        const r =
-          field === 'method' || field === 'path' || field === 'body'
-            ? { ...base, [field]: changed }
-            : { ...base, headers: { ...headers, [field]: changed } };
-        const result = await check(r);
-        // Base64 has a few spellings that decode to the same bytes only with non-canonical padding
-        // bits, which the strict decoder refuses; so every change must be refused.
-        expect(result.ok).toBe(false);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...fields),
+        fc.nat(),
+        fc.string({ minLength: 1, maxLength: 1 }),
+        async (field, pos, ch) => {
+          const value =
+            field === 'method'
+              ? base.method
+              : field === 'path'
+                ? base.path
+                : field === 'body'
+                  ? base.body
+                  : headers[field]!;
+          const i = pos % value.length;
+          if (value[i] === ch) return;
+          const changed = value.slice(0, i) + ch + value.slice(i + 1);
+          const r =
+            field === 'method' || field === 'path' || field === 'body'
+              ? { ...base, [field]: changed }
+              : { ...base, headers: { ...headers, [field]: changed } };
+          const result = await check(r);
+          // Base64 has a few spellings that decode to the same bytes only with non-canonical padding
+          // bits, which the strict decoder refuses; so every change must be refused.
+          expect(result.ok).toBe(false);
+        },
+      ),
       { numRuns: 400 },
     );
   });
