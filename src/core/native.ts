@@ -2,8 +2,10 @@
 // the Node entry points (the root on Node, fastify, express), never by the portable core.
 import { createRequire } from 'node:module';
 import { type Backend, portableBackend, setBackend, TAG_BYTES } from './backend.js';
+import { type Pwhash, setNativePwhash } from './kdf.js';
 
-interface Sodium {
+/** The part of sodium-native's API this package uses. */
+export interface Sodium {
   randombytes_buf(buf: Uint8Array): void;
   crypto_aead_xchacha20poly1305_ietf_encrypt(
     c: Uint8Array,
@@ -21,6 +23,30 @@ interface Sodium {
     npub: Uint8Array,
     k: Uint8Array,
   ): number;
+  crypto_secretbox_open_easy(m: Uint8Array, c: Uint8Array, n: Uint8Array, k: Uint8Array): boolean;
+  crypto_pwhash_async(
+    out: Uint8Array,
+    passwd: Uint8Array,
+    salt: Uint8Array,
+    opslimit: number,
+    memlimit: number,
+    alg: number,
+  ): Promise<void>;
+  crypto_pwhash_ALG_ARGON2ID13: number;
+}
+
+let sodium: Sodium | null | undefined;
+
+/** sodium-native, loaded once; null when it is not installed. */
+export function loadSodium(): Sodium | null {
+  if (sodium === undefined) {
+    try {
+      sodium = createRequire(import.meta.url)('sodium-native') as Sodium;
+    } catch {
+      sodium = null;
+    }
+  }
+  return sodium;
 }
 
 const B64URL = /^[A-Za-z0-9_-]*$/;
@@ -62,20 +88,26 @@ export function sodiumBackend(sodium: Sodium): Backend {
 }
 
 let loaded: Backend | undefined;
+let pwhash: Pwhash | undefined;
 
 /**
- * Switches the core to libsodium when `sodium-native` is installed; otherwise keeps the portable
- * `@noble/ciphers` path. Safe to call many times. Returns the backend's name.
+ * Switches the core to libsodium when `sodium-native` is installed — the AEAD, and Argon2id for
+ * `secret` + `salt` (crypto_pwhash_async, on the libuv pool, off the event loop); otherwise keeps
+ * the portable `@noble/*` paths. Safe to call many times. Returns the AEAD backend's name.
  */
 export function useNativeBackend(): string {
   if (!loaded) {
-    try {
-      const sodium = createRequire(import.meta.url)('sodium-native') as Sodium;
-      loaded = sodiumBackend(sodium);
-    } catch {
-      loaded = portableBackend;
-    }
+    const s = loadSodium();
+    loaded = s ? sodiumBackend(s) : portableBackend;
+    pwhash = s
+      ? async (secret, salt, opslimit, memlimit) => {
+          const out = new Uint8Array(32);
+          await s.crypto_pwhash_async(out, secret, salt, opslimit, memlimit, s.crypto_pwhash_ALG_ARGON2ID13);
+          return out;
+        }
+      : undefined;
   }
   setBackend(loaded);
+  setNativePwhash(pwhash);
   return loaded.name;
 }

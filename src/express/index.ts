@@ -8,7 +8,6 @@ import { createKeyring, type Keyring } from '../core/keyring.js';
 import { useNativeBackend } from '../core/native.js';
 import { SessionEngine, type SessionOptions } from '../session/engine.js';
 import type { Session, SessionData } from '../session/session.js';
-import { useNativePwhash } from './kdf.js';
 import { onHeaders } from './on-headers.js';
 
 export type { TokenInvalidReason } from '../core/errors.js';
@@ -136,7 +135,6 @@ export function sealedSession<T extends object = SessionData>(
     checkDeriveOptions({ secret, salt }); // throws now, before any work, never echoing the secret
     keyring = new Promise<Keyring>((resolve, reject) => {
       derive = () => {
-        useNativePwhash();
         deriveKey({ secret, salt }).then((k) => resolve(createKeyring(k)), reject);
       };
     });

@@ -14,6 +14,7 @@ import { toHex } from '../core/bytes.js';
 import { expectedType } from '../core/errors.js';
 import { checkDeriveOptions, deriveKey } from '../core/kdf.js';
 import { createKeyring } from '../core/keyring.js';
+import { useNativeBackend } from '../core/native.js';
 import { sealTimes } from '../core/token.js';
 import type { CookieSource, DebugLog, LegacyOpener } from '../session/engine.js';
 import { SessionEngine } from '../session/engine.js';
@@ -28,7 +29,7 @@ import {
   type SessionCookieOptions,
 } from './options.js';
 import { ensureLoaded, type LogContext, type MinimalLogger, type Slot, unwrap, wrap } from './proxy.js';
-import { sodiumSecretboxOpen, useSodium } from './sodium.js';
+import { sodiumSecretboxOpen } from './sodium.js';
 
 export type { SecureSessionOptions, SessionCookieOptions } from './options.js';
 
@@ -154,7 +155,7 @@ function withExpires(setCookie: string, expires: Date | undefined): string {
 }
 
 async function sealedSession(fastify: FastifyInstance, options: SecureSessionPluginOptions): Promise<void> {
-  useSodium();
+  useNativeBackend();
   const list = Array.isArray(options) ? options : [options];
   if (list.length === 0) throw expectedType('options', 'a session configuration or a non-empty array', list);
   const what = (i: number) => (Array.isArray(options) ? `options[${i}]` : 'options');
