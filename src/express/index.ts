@@ -59,40 +59,6 @@ export interface ExpressSessionOptions extends SessionOptions {
   salt?: string | Uint8Array;
 }
 
-const OPTION_NAMES: ReadonlySet<string> = new Set([
-  'key',
-  'secret',
-  'salt',
-  'sessionName',
-  'cookieName',
-  'cookie',
-  'expiry',
-  'absoluteExpiry',
-  'rolling',
-  'maxCookies',
-  'revocation',
-  'debug',
-]);
-
-function checkNames(options: unknown): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw expectedType('options', 'an options object', options);
-  }
-  for (const name of Object.keys(options)) {
-    // A misspelt option (`cookiename`) would otherwise silently fall back to a default.
-    if (!OPTION_NAMES.has(name)) {
-      throw new TypeError(
-        `options.${name}: expected one of ${[...OPTION_NAMES].join(', ')}, got an unknown option`,
-      );
-    }
-  }
-  // The shared engine reads `rolling` as truthy/falsy; a string such as 'false' would mean true.
-  const rolling = (options as { rolling?: unknown }).rolling;
-  if (rolling !== undefined && typeof rolling !== 'boolean') {
-    throw expectedType('options.rolling', 'a boolean', rolling);
-  }
-}
-
 /**
  * Express/Connect middleware: `req.session` (or `req[sessionName]`) is a {@link Session} sealed in
  * an encrypted cookie. Options are validated here, once; a misconfiguration throws now with an
@@ -125,7 +91,9 @@ function checkNames(options: unknown): void {
 export function sealedSession<T extends object = SessionData>(
   options: ExpressSessionOptions,
 ): SessionMiddleware {
-  checkNames(options);
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw expectedType('options', 'an options object', options);
+  }
   useNativeBackend();
   const { secret, salt, ...rest } = options;
   let keyring: Promise<Keyring> | undefined;
@@ -141,7 +109,10 @@ export function sealedSession<T extends object = SessionData>(
   } else if (salt !== undefined) {
     throw new TypeError('options.salt: expected a secret with it, got a salt alone');
   }
-  const engine = new SessionEngine<T>(rest, keyring ? { keyring } : {});
+  const engine = new SessionEngine<T>(rest, {
+    ...(keyring ? { keyring } : {}),
+    adapterOptions: ['secret', 'salt'],
+  });
   // Only once every other option is known to be valid: the derivation costs 256 MiB and a second.
   derive?.();
   const name = engine.sessionName;

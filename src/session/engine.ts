@@ -66,6 +66,28 @@ interface Payload {
   d: Record<string, unknown>;
 }
 
+const OPTION_NAMES = [
+  'sessionName',
+  'cookieName',
+  'cookie',
+  'expiry',
+  'absoluteExpiry',
+  'rolling',
+  'maxCookies',
+  'revocation',
+  'debug',
+] as const;
+
+/** A misspelt option (`cookiename`) would otherwise silently fall back to its default. */
+function checkOptionNames(options: object, what: string, extra: readonly string[]): void {
+  const known = ['key', ...extra, ...OPTION_NAMES];
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name)) {
+      throw new TypeError(`${what}.${name}: expected one of ${known.join(', ')}, got an unknown option`);
+    }
+  }
+}
+
 function seconds(what: string, v: unknown, dflt: number): number {
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
@@ -109,11 +131,19 @@ export class SessionEngine<T extends object = SessionData> {
 
   constructor(
     options: SessionOptions,
-    extra: { keyring?: Promise<Keyring>; legacy?: LegacyOpener; what?: string } = {},
+    extra: {
+      keyring?: Promise<Keyring>;
+      legacy?: LegacyOpener;
+      what?: string;
+      /** Option names the adapter handles itself (e.g. `secret`, `salt`), accepted here too. */
+      adapterOptions?: readonly string[];
+    } = {},
   ) {
     const what = extra.what ?? 'options';
-    if (options === null || typeof options !== 'object')
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw expectedType(what, 'an options object', options);
+    }
+    checkOptionNames(options, what, extra.adapterOptions ?? []);
     this.sessionName = options.sessionName ?? 'session';
     if (typeof this.sessionName !== 'string' || this.sessionName === '') {
       throw expectedType(`${what}.sessionName`, 'a non-empty string', this.sessionName);

@@ -4,41 +4,6 @@ import { expectedType } from '../core/errors.js';
 import { type CookieSource, SessionEngine, type SessionOptions } from '../session/engine.js';
 import type { Session, SessionData } from '../session/session.js';
 
-const OPTION_NAMES: ReadonlySet<string> = new Set([
-  'key',
-  'sessionName',
-  'cookieName',
-  'cookie',
-  'expiry',
-  'absoluteExpiry',
-  'rolling',
-  'maxCookies',
-  'revocation',
-  'debug',
-]);
-
-/** @internal rejects misspelt or unsupported option names (they would silently fall back to defaults). */
-export function checkOptionNames(options: unknown): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) return; // engine reports it
-  for (const name of Object.keys(options)) {
-    if (name === 'secret' || name === 'salt') {
-      throw new TypeError(
-        `options.${name}: expected a 32-byte \`key\` (secret + salt is not supported here)`,
-      );
-    }
-    if (!OPTION_NAMES.has(name)) {
-      throw new TypeError(
-        `options.${name}: expected one of ${[...OPTION_NAMES].join(', ')}, got an unknown option`,
-      );
-    }
-  }
-  // The shared engine reads `rolling` as truthy/falsy; a string such as 'false' would mean true.
-  const rolling = (options as { rolling?: unknown }).rolling;
-  if (rolling !== undefined && typeof rolling !== 'boolean') {
-    throw expectedType('options.rolling', 'a boolean', rolling);
-  }
-}
-
 /** Something carrying a Cookie header: a `Request`, its `Headers`, the header itself, or a lookup by name. */
 export type WebCookieSource = Request | Headers | CookieSource;
 
@@ -76,7 +41,6 @@ export class WebSessions<T extends object = SessionData> {
   readonly #engine: SessionEngine<T>;
 
   constructor(options: SessionOptions) {
-    checkOptionNames(options);
     this.#engine = new SessionEngine<T>(options);
   }
 
