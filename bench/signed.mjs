@@ -342,7 +342,10 @@ if (process.argv[2] === '--server') {
   console.log(
     `| sealed-session (libsodium) | ${Math.round(sn.cpuOps)} | ${Math.round(sn.ops)} | ${(sn.cpuOps / hm.cpuOps).toFixed(2)}x | ${(sn.ops / hm.ops).toFixed(2)}x |`,
   );
-  console.log(`target: at least as fast: ${ratio >= 1 ? 'met' : 'MISSED'}`);
+  const nativeRatio = sn.cpuOps / hm.cpuOps;
+  console.log(
+    `target: at least as fast: ${nativeRatio >= 1 ? 'met' : 'MISSED'} with libsodium (Node default when installed), ${ratio >= 1 ? 'met' : 'MISSED'} with WebCrypto only`,
+  );
 
   console.log(`\n3. Fastify on 127.0.0.1, POST /echo (~180-byte JSON), ${CONNECTIONS} connections\n`);
   const f = await fastifyComparison();
