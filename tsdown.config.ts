@@ -10,5 +10,7 @@ export default defineConfig({
   sourcemap: false,
   clean: true,
   outDir: 'dist',
-  deps: { neverBundle: [/^node:/, /^@noble\//, 'cookie', 'fastify-plugin', 'fastify', 'hono', 'sodium-native'] },
+  deps: {
+    neverBundle: [/^node:/, /^@noble\//, 'cookie', 'fastify-plugin', 'fastify', 'hono', 'sodium-native'],
+  },
 });
