@@ -1,6 +1,5 @@
 // Sessions for Web-standard runtimes (Workers, Deno, Bun, Node's fetch servers): read from a
 // `Request`, write to a `Response` or `Headers`. No `node:` imports; the portable crypto backend.
-import { expectedType } from '../core/errors.js';
 import { type CookieSource, SessionEngine, type SessionOptions } from '../session/engine.js';
 import type { Session, SessionData } from '../session/session.js';
 
