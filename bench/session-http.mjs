@@ -6,7 +6,7 @@
 // a valid session cookie obtained first from that same server.
 // Runs are interleaved (round r visits the servers in a rotated order) so drifting load from other
 // processes hits every server alike. Env: BENCH_HTTP_ROUNDS (3), BENCH_HTTP_DURATION (s, 2),
-// BENCH_HTTP_CONNECTIONS (10), BENCH_HTTP_WARMUP (s, 1).
+// BENCH_HTTP_CONNECTIONS (10), BENCH_HTTP_WARMUP (s, 1), BENCH_HTTP_ONLY (fastify | express).
 import { fileURLToPath } from 'node:url';
 import {
   check,
@@ -141,7 +141,8 @@ console.log(
 );
 console.log(machineLine());
 const verdicts = [];
-for (const fw of FRAMEWORKS) {
+const only = process.env.BENCH_HTTP_ONLY?.toLowerCase();
+for (const fw of FRAMEWORKS.filter((f) => !only || only.includes(f.name.toLowerCase()))) {
   const { servers, notes, get } = await runFramework(fw);
   console.log(`\n${fw.name}`);
   const bare = 'bare';
