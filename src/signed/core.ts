@@ -33,7 +33,17 @@ import {
   WIRE_TYPE,
 } from './protocol.js';
 import { MemoryReplayCache, type ReplayCache } from './replay.js';
-import { agreementKey, HMAC_ALG, messageKey, openBody, replyMacKey, reviveData, sealBody } from './seal.js';
+import {
+  type Aead,
+  agreementKey,
+  HMAC_ALG,
+  messageKey,
+  nobleAead,
+  openBody,
+  replyMacKey,
+  reviveData,
+  sealBody,
+} from './seal.js';
 import { isInnerList, parseDictionary } from './sf.js';
 
 /** Settings shared by every server adapter. */
@@ -67,15 +77,58 @@ export interface SignedServerOptions {
   now?: () => number;
 }
 
-let nativeLoad: Promise<NativeEd25519 | null> | null = null;
+interface NativeSodium extends NativeEd25519 {
+  crypto_aead_xchacha20poly1305_ietf_encrypt(
+    c: Uint8Array,
+    m: Uint8Array,
+    ad: Uint8Array | null,
+    nsec: null,
+    npub: Uint8Array,
+    k: Uint8Array,
+  ): number;
+  crypto_aead_xchacha20poly1305_ietf_decrypt(
+    m: Uint8Array,
+    nsec: null,
+    c: Uint8Array,
+    ad: Uint8Array | null,
+    npub: Uint8Array,
+    k: Uint8Array,
+  ): number;
+}
+
+/** libsodium's XChaCha20-Poly1305 (IETF): the same bytes as @noble/ciphers, about 10x cheaper here. */
+function sodiumAead(s: NativeSodium): Aead {
+  return Object.freeze({
+    encrypt(key: Uint8Array, nonce: Uint8Array, plain: Uint8Array) {
+      const out = new Uint8Array(plain.length + 16);
+      s.crypto_aead_xchacha20poly1305_ietf_encrypt(out, plain, null, null, nonce, key);
+      return out;
+    },
+    decrypt(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array) {
+      if (sealed.length < 16) return null;
+      const out = new Uint8Array(sealed.length - 16);
+      try {
+        s.crypto_aead_xchacha20poly1305_ietf_decrypt(out, null, sealed, null, nonce, key);
+        return out;
+      } catch {
+        return null;
+      }
+    },
+  });
+}
+
+let nativeLoad: Promise<NativeSodium | null> | null = null;
 
 /** Loads sodium-native once, if present. The name is not a literal so Web bundlers leave it alone. */
-function loadNative(): Promise<NativeEd25519 | null> {
+function loadNative(): Promise<NativeSodium | null> {
   const name = ['sodium', 'native'].join('-');
   nativeLoad ??= import(/* @vite-ignore */ /* webpackIgnore: true */ name)
-    .then((m: { default?: NativeEd25519 } & NativeEd25519) => {
+    .then((m: { default?: NativeSodium } & NativeSodium) => {
       const s = m.default ?? m;
-      return typeof s.crypto_sign_verify_detached === 'function' ? s : null;
+      return typeof s.crypto_sign_verify_detached === 'function' &&
+        typeof s.crypto_aead_xchacha20poly1305_ietf_decrypt === 'function'
+        ? s
+        : null;
     })
     .catch(() => null);
   return nativeLoad;
@@ -218,9 +271,11 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
   const onFailure = options.onFailure;
   const now = options.now ?? Date.now;
   const nativeP = options.native === false ? Promise.resolve(null) : loadNative();
-  let native: NativeEd25519 | null = null;
+  let native: NativeSodium | null = null;
+  let aead: Aead = nobleAead;
   const ownP: Promise<OwnKey> = nativeP.then((n) => {
     native = n;
+    if (n) aead = sodiumAead(n);
     return loadSecretKey(options.key as SecretKeyInput, 'options.key', n);
   });
   ownP.catch(() => {});
@@ -308,7 +363,7 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
         try {
           sealed = fromBase64(utf8Decode(wire));
         } catch {}
-        plain = sealed && openBody(messageKey(prk, 'c2s', nonce), sealed);
+        plain = sealed && openBody(messageKey(prk, 'c2s', nonce), sealed, aead);
         if (!plain) return fail('decrypt');
       }
       const reqView = view;
@@ -332,7 +387,7 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
             (typeof body === 'string' ? 'text/plain;charset=utf-8' : 'application/octet-stream');
           const out =
             bytes.length > 0 && method !== 'HEAD' && status !== 204 && status !== 304
-              ? utf8ToBytes(toBase64(sealBody(replyKey, type, bytes), true))
+              ? utf8ToBytes(toBase64(sealBody(replyKey, type, bytes, aead), true))
               : EMPTY;
           const digest = contentDigest(out);
           const list = signatureParams(

@@ -37,10 +37,35 @@ export function replyMacKey(prk: Uint8Array, nonce: string): Uint8Array {
 /** RFC 9421 `alg` of the MAC reply signature. */
 export const HMAC_ALG = 'hmac-sha256';
 
+/** An XChaCha20-Poly1305 (IETF) implementation; the server may pass libsodium's, byte-identical. */
+export interface Aead {
+  encrypt(key: Uint8Array, nonce: Uint8Array, plain: Uint8Array): Uint8Array;
+  /** null when the tag does not verify. */
+  decrypt(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array): Uint8Array | null;
+}
+
+/** The portable AEAD (@noble/ciphers). */
+export const nobleAead: Aead = Object.freeze({
+  encrypt: (key: Uint8Array, nonce: Uint8Array, plain: Uint8Array) =>
+    xchacha20poly1305(key, nonce).encrypt(plain),
+  decrypt: (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array) => {
+    try {
+      return xchacha20poly1305(key, nonce).decrypt(sealed);
+    } catch {
+      return null;
+    }
+  },
+});
+
 const FRAME_VERSION = 1;
 
 /** Encrypts `body` (with its content type) under `key`: returns nonce ‖ ciphertext ‖ tag. */
-export function sealBody(key: Uint8Array, contentType: string, body: Uint8Array): Uint8Array {
+export function sealBody(
+  key: Uint8Array,
+  contentType: string,
+  body: Uint8Array,
+  aead: Aead = nobleAead,
+): Uint8Array {
   const ct = utf8ToBytes(contentType);
   if (ct.length > 255) throw new RangeError(`content type: expected at most 255 bytes, got ${ct.length}`);
   const plain = new Uint8Array(2 + ct.length + body.length);
@@ -49,21 +74,18 @@ export function sealBody(key: Uint8Array, contentType: string, body: Uint8Array)
   plain.set(ct, 2);
   plain.set(body, 2 + ct.length);
   const nonce = randomBytes(24);
-  return concatBytes(nonce, xchacha20poly1305(key, nonce).encrypt(plain));
+  return concatBytes(nonce, aead.encrypt(key, nonce, plain));
 }
 
 /** Opens what {@link sealBody} produced; null (never throws) when forged, truncated or malformed. */
 export function openBody(
   key: Uint8Array,
   sealed: Uint8Array,
+  aead: Aead = nobleAead,
 ): { contentType: string; body: Uint8Array } | null {
   if (sealed.length < 24 + 16 + 2) return null;
-  let plain: Uint8Array;
-  try {
-    plain = xchacha20poly1305(key, sealed.subarray(0, 24)).decrypt(sealed.subarray(24));
-  } catch {
-    return null;
-  }
+  const plain = aead.decrypt(key, sealed.subarray(0, 24), sealed.subarray(24));
+  if (!plain) return null;
   if (plain[0] !== FRAME_VERSION || plain.length < 2 + plain[1]!) return null;
   try {
     return { contentType: utf8Decode(plain.subarray(2, 2 + plain[1]!)), body: plain.subarray(2 + plain[1]!) };

@@ -51,4 +51,39 @@ describe('signed round trip', () => {
       expect(bad.status).toBe(401);
     });
   }
+
+  for (const native of [true, false]) {
+    it(`a correctly signed request with a forged ciphertext fails decryption (native ${native ? 'on' : 'off'})`, async () => {
+      const rig = await makeRig('ed25519', { native });
+      const { loadSecretKey, createEphemeral, tryParsePublicKey, RFC_ALG } = await import(
+        '../../src/signed/keys.js'
+      );
+      const p = await import('../../src/signed/protocol.js');
+      const { toBase64, randomBytes } = await import('../../src/signed/bytes.js');
+      const key = await loadSecretKey(rig.clientKey, 'k');
+      const eph = await createEphemeral(tryParsePublicKey(rig.serverPublic)!);
+      const body = toBase64(randomBytes(80), true);
+      const headers = new Headers({
+        'content-type': p.WIRE_TYPE,
+        'content-digest': p.contentDigest(new TextEncoder().encode(body)),
+        'sealed-key': `:${toBase64(eph.publicKey)}:`,
+      });
+      const url = new URL('https://api.example.test/x');
+      const list = p.signatureParams(
+        p.REQUEST_COMPONENTS,
+        Math.floor(Date.now() / 1000),
+        key.publicKey.id,
+        RFC_ALG.ed25519,
+        toBase64(randomBytes(16), true),
+      );
+      const base = p.signatureBase(list, { method: 'POST', url, header: (n) => headers.get(n) })!;
+      const h = p.signatureHeaders(list, await key.sign(base));
+      headers.set('signature-input', h.input);
+      headers.set('signature', h.signature);
+      const res = await rig.raw(new Request(url, { method: 'POST', headers, body }));
+      expect(res.status).toBe(401);
+      expect(rig.failures).toEqual(['decrypt']);
+      expect(rig.calls).toBe(0);
+    });
+  }
 });
