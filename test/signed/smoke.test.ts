@@ -86,4 +86,27 @@ describe('signed round trip', () => {
       expect(rig.calls).toBe(0);
     });
   }
+
+  it('SecureFetch works with and without `new`, with URL and Request inputs and default options', async () => {
+    const rig = await makeRig('ed25519');
+    const { SecureFetch } = await import('../../src/signed/index.js');
+    const fetcher = async (i: RequestInfo | URL, n?: RequestInit) => rig.handler(new Request(i, n));
+    const a = new SecureFetch(rig.serverPublic, rig.clientKey, {
+      hostname: 'https://api.example.test',
+      fetcher,
+      method: 'PATCH',
+    });
+    expect(a).toBeInstanceOf(SecureFetch);
+    expect(typeof a).toBe('function');
+    expect((await a('/d', { body: 'x' })).data).toMatchObject({ method: 'PATCH', data: 'x' });
+    const b = SecureFetch(rig.serverPublic, rig.clientKey, { fetcher });
+    expect((await b(new URL('https://api.example.test/u?q=1'))).data).toMatchObject({ path: '/u?q=1' });
+    const req = new Request('https://api.example.test/r', {
+      method: 'POST',
+      body: JSON.stringify({ k: 1 }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect((await b(req)).data).toMatchObject({ method: 'POST', data: { k: 1 } });
+    expect(Object.keys(a)).toEqual(['session', 'serverKey', 'hostname', 'verbose']);
+  });
 });
