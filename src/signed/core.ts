@@ -46,7 +46,14 @@ import {
 } from './seal.js';
 import { isInnerList, parseDictionary } from './sf.js';
 
-/** Settings shared by every server adapter. */
+/**
+ * Settings shared by every server adapter.
+ *
+ * @example
+ * ```ts
+ * const options: SignedServerOptions = { key: process.env.SERVER_KEY!, origin: 'https://api.example.com', maxSkew: 30 };
+ * ```
+ */
 export interface SignedServerOptions {
   /** Server secret key: `ed25519:<hex>`, `p256:<hex>` or secp256k1 hex (env `CRYPTO_SESSION_KEY`). */
   key: string | Uint8Array;
@@ -134,7 +141,14 @@ function loadNative(): Promise<NativeSodium | null> {
   return nativeLoad;
 }
 
-/** What `req.session` holds after a request verified: who signed it. */
+/**
+ * What `req.session` holds after a request verified: who signed it.
+ *
+ * @example
+ * ```ts
+ * app.get('/me', (req, res) => res.secure.json({ you: (req.session as PeerSession).peerKey }));
+ * ```
+ */
 export interface PeerSession {
   /** The client's public key, canonical text (hex with an `ed25519:`/`p256:` prefix, or x-only secp256k1 hex). */
   readonly peerKey: string;
@@ -148,7 +162,14 @@ export interface PeerSession {
   readonly created: number;
 }
 
-/** A request as adapters hand it to the core. */
+/**
+ * A request as adapters hand it to the core.
+ *
+ * @example
+ * ```ts
+ * const incoming: IncomingSigned = { method: 'GET', path: '/me', header: (n) => headers.get(n), body: null };
+ * ```
+ */
 export interface IncomingSigned {
   readonly method: string;
   /** Path and query exactly as received (`/api/x?y=1`). */
@@ -158,14 +179,29 @@ export interface IncomingSigned {
   readonly body?: Uint8Array | string | null;
 }
 
-/** A signed, encrypted reply ready to be written by an adapter. */
+/**
+ * A signed, encrypted reply ready to be written by an adapter.
+ *
+ * @example
+ * ```ts
+ * const reply: SealedReply = await verified.seal(200, JSON.stringify(data), 'application/json');
+ * ```
+ */
 export interface SealedReply {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
 }
 
-/** A request that passed every check. */
+/**
+ * A request that passed every check.
+ *
+ * @example
+ * ```ts
+ * const r = await core.verify(incoming);
+ * if (r.ok) send(await r.request.seal(200, 'hello'));
+ * ```
+ */
 export interface VerifiedRequest {
   readonly session: PeerSession;
   /** The decrypted body revived like crypto-sessions did: JSON, text or bytes; undefined if none. */
@@ -177,7 +213,15 @@ export interface VerifiedRequest {
   seal(status: number, body: Uint8Array | string | null, contentType?: string): Promise<SealedReply>;
 }
 
-/** Result of {@link SignedServer.verify}. */
+/**
+ * Result of {@link SignedServer.verify}.
+ *
+ * @example
+ * ```ts
+ * const result: VerifyResult = await core.verify(incoming);
+ * if (!result.ok) log.debug(result.error.reason);
+ * ```
+ */
 export type VerifyResult = { ok: true; request: VerifiedRequest } | { ok: false; error: SignedRequestError };
 
 /** The verification core built once from options. */

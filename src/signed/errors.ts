@@ -2,7 +2,14 @@
 // peer learns nothing from which check failed; `reason` is for debug logs and never holds input.
 import { SealedSessionError } from '../core/errors.js';
 
-/** Why a signed request or response was refused; safe to log. */
+/**
+ * Why a signed request or response was refused; safe to log.
+ *
+ * @example
+ * ```ts
+ * server = createSignedServer({ ...options, onFailure: (reason: SignedFailureReason) => log.debug(reason) });
+ * ```
+ */
 export type SignedFailureReason =
   | 'unsigned'
   | 'malformed'

@@ -35,10 +35,24 @@ import {
 import { agreementKey, HMAC_ALG, messageKey, openBody, replyMacKey, reviveData, sealBody } from './seal.js';
 import { CryptoSession } from './session.js';
 
-/** The fetch-compatible function SecureFetch wraps (defaults to the global `fetch`). */
+/**
+ * The fetch-compatible function SecureFetch wraps (defaults to the global `fetch`).
+ *
+ * @example
+ * ```ts
+ * const secureFetch = SecureFetch(serverKey, keys, { fetcher: (input, init) => undici.fetch(input, init) });
+ * ```
+ */
 export type Fetcher = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
-/** Options of {@link SecureFetch}; every other `RequestInit` member acts as a default for each request. */
+/**
+ * Options of {@link SecureFetch}; every other `RequestInit` member acts as a default for each request.
+ *
+ * @example
+ * ```ts
+ * const options: SecureFetchOptions = { hostname: 'https://api.example.com', verbose: true, credentials: 'omit' };
+ * ```
+ */
 export interface SecureFetchOptions extends RequestInit {
   /** Base URL that relative request paths resolve against (crypto-sessions' `hostname`). */
   hostname?: string;
@@ -52,13 +66,29 @@ export interface SecureFetchOptions extends RequestInit {
   ephemeralTtl?: number;
 }
 
-/** A verified response: the usual `Response` (its body is the decrypted plaintext) plus `data`. */
+/**
+ * A verified response: the usual `Response` (its body is the decrypted plaintext) plus `data`.
+ *
+ * @example
+ * ```ts
+ * const res: SecureResponse = await secureFetch('/me');
+ * if (res.ok) render(res.data);
+ * ```
+ */
 export interface SecureResponse extends Response {
   /** The decrypted, verified payload: parsed JSON, text, or bytes (undefined for an empty body). */
   readonly data: unknown;
 }
 
-/** The function {@link SecureFetch} returns. */
+/**
+ * The function {@link SecureFetch} returns.
+ *
+ * @example
+ * ```ts
+ * const secureFetch: SecureFetchFunction = SecureFetch(serverKey, keys);
+ * console.log(secureFetch.serverKey);
+ * ```
+ */
 export interface SecureFetchFunction {
   (input: RequestInfo | URL, init?: RequestInit): Promise<SecureResponse>;
   /** Session with the server key (public information and peer-to-peer helpers only). */
@@ -69,7 +99,15 @@ export interface SecureFetchFunction {
   readonly verbose: boolean;
 }
 
-/** {@link SecureFetch}, callable with or without `new`. */
+/**
+ * {@link SecureFetch}, callable with or without `new`.
+ *
+ * @example
+ * ```ts
+ * const a = SecureFetch(serverKey, keys);
+ * const b = new SecureFetch(serverKey, keys); // same thing
+ * ```
+ */
 export interface SecureFetchConstructor {
   new (
     serverPublicKey: PublicKeyInput,

@@ -7,7 +7,14 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { expectedType } from '../core/errors.js';
 import { buf, bytesToHex, concatBytes, fromHex, randomBytes, toBase64 } from './bytes.js';
 
-/** The key types a party can sign with. */
+/**
+ * The key types a party can sign with.
+ *
+ * @example
+ * ```ts
+ * const alg: KeyAlgorithm = 'ed25519';
+ * ```
+ */
 export type KeyAlgorithm = 'ed25519' | 'p256' | 'secp256k1';
 
 /** The RFC 9421 `alg` value of each profile (secp256k1 is our own, documented in docs/signed.md). */
@@ -30,10 +37,22 @@ export function algFromRfc(alg: string): KeyAlgorithm | undefined {
  * A secret key as users pass it: `ed25519:<64 hex>`, `p256:<64 hex>`, a bare 64-hex secp256k1 key
  * (the crypto-sessions form), 32 raw bytes (secp256k1), or a WebCrypto `CryptoKeyPair` (Ed25519 or
  * ECDSA P-256, typically non-extractable).
+ *
+ * @example
+ * ```ts
+ * const secret: SecretKeyInput = await generateKeyPair('ed25519'); // or 'ed25519:<hex>'
+ * ```
  */
 export type SecretKeyInput = string | Uint8Array | CryptoKeyPair;
 
-/** A public key: `ed25519:<hex>`, `p256:<hex of the 33-byte compressed point>`, or a bare x-only hex secp256k1 key. */
+/**
+ * A public key: `ed25519:<hex>`, `p256:<hex of the 33-byte compressed point>`, or a bare x-only hex secp256k1 key.
+ *
+ * @example
+ * ```ts
+ * const server: PublicKeyInput = 'ed25519:8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c';
+ * ```
+ */
 export type PublicKeyInput = string | Uint8Array;
 
 export interface PublicKey {

@@ -30,10 +30,24 @@ export {
 export { type SignedFailureReason, SignedRequestError } from './errors.js';
 export { MemoryReplayCache, type ReplayCache } from './replay.js';
 
-/** The fixed body of every refusal. */
+/**
+ * The fixed body of every refusal.
+ *
+ * @example
+ * ```ts
+ * expect(await (await fetch(url)).text()).toBe(UNAUTHORIZED_MESSAGE);
+ * ```
+ */
 export const UNAUTHORIZED_MESSAGE = 'Unauthorized';
 
-/** Reply helpers bound to one verified request (`res.secure` / `reply.secure`). */
+/**
+ * Reply helpers bound to one verified request (`res.secure` / `reply.secure`).
+ *
+ * @example
+ * ```ts
+ * app.post('/notes', (req, res) => res.secure.json({ saved: true }, 201));
+ * ```
+ */
 export interface SecureSend<R> {
   /** Signs and encrypts a text or byte body. */
   send(body: string | Uint8Array, status?: number): Promise<R>;
@@ -56,7 +70,14 @@ function jsonBytes(value: unknown): string {
 // ---------------------------------------------------------------------------------------------
 // node:http, Express, Connect, Next.js pages API (all share IncomingMessage / ServerResponse)
 
-/** The parts of a node:http / Express request the adapter uses. */
+/**
+ * The parts of a node:http / Express request the adapter uses.
+ *
+ * @example
+ * ```ts
+ * const middleware = createExpressAuth(options); // accepts Express, Connect and node:http requests
+ * ```
+ */
 export interface NodeLikeRequest extends AsyncIterable<unknown> {
   method?: string;
   url?: string;
@@ -67,7 +88,14 @@ export interface NodeLikeRequest extends AsyncIterable<unknown> {
   session?: unknown;
 }
 
-/** The parts of a node:http / Express response the adapter uses. */
+/**
+ * The parts of a node:http / Express response the adapter uses.
+ *
+ * @example
+ * ```ts
+ * http.createServer((req, res) => createExpressAuth(options)(req, res, () => res.secure!.send('ok')));
+ * ```
+ */
 export interface NodeLikeResponse {
   statusCode: number;
   headersSent?: boolean;
@@ -76,7 +104,15 @@ export interface NodeLikeResponse {
   secure?: SecureSend<NodeLikeResponse>;
 }
 
-/** Express/Connect middleware shape. */
+/**
+ * Express/Connect middleware shape.
+ *
+ * @example
+ * ```ts
+ * const auth: NodeMiddleware = createExpressAuth(options);
+ * app.use(auth);
+ * ```
+ */
 export type NodeMiddleware = (
   req: NodeLikeRequest,
   res: NodeLikeResponse,
@@ -210,7 +246,14 @@ export const useAuthWithExpress: NodeMiddleware = async (req, res, next) => {
   return envMiddleware(req, res, next);
 };
 
-/** A Next.js pages API handler shape. */
+/**
+ * A Next.js pages API handler shape.
+ *
+ * @example
+ * ```ts
+ * const handler: NextApiLikeHandler = (req, res) => res.secure.json({ peer: req.session.peerKey });
+ * ```
+ */
 export type NextApiLikeHandler<
   Q extends NodeLikeRequest = NodeLikeRequest,
   S extends NodeLikeResponse = NodeLikeResponse,
@@ -235,7 +278,15 @@ export function createNextAuth(options: SignedServerOptions | SignedServer): Nex
   }) as NextAuthWrapper;
 }
 
-/** Wraps a pages API handler (typed loosely, or with your framework's own request/response types). */
+/**
+ * Wraps a pages API handler (typed loosely, or with your framework's own request/response types).
+ *
+ * @example
+ * ```ts
+ * const withAuth: NextAuthWrapper = createNextAuth(options);
+ * export default withAuth((req, res) => res.secure.send('hi'));
+ * ```
+ */
 export interface NextAuthWrapper {
   (handler: NextApiLikeHandler): (req: NodeLikeRequest, res: NodeLikeResponse) => Promise<void>;
   <Q extends NodeLikeRequest, S extends NodeLikeResponse>(
@@ -269,7 +320,14 @@ export const useAuthWithNext: NextAuthWrapper = ((handler: NextApiLikeHandler) =
 // ---------------------------------------------------------------------------------------------
 // Web Request / Response: Next.js App Router, Hono, Bun, Deno, Workers
 
-/** What a Web handler receives besides the Request. */
+/**
+ * What a Web handler receives besides the Request.
+ *
+ * @example
+ * ```ts
+ * export const GET = createSignedHandler(options, (req, secure: SecureContext) => secure.json({ data: secure.data }));
+ * ```
+ */
 export interface SecureContext {
   readonly session: PeerSession;
   /** Decrypted body: JSON, text or bytes; undefined if none. */
@@ -283,7 +341,14 @@ export interface SecureContext {
   ): Promise<Response>;
 }
 
-/** A Web handler protected by {@link createSignedHandler}. */
+/**
+ * A Web handler protected by {@link createSignedHandler}.
+ *
+ * @example
+ * ```ts
+ * const handler: SignedWebHandler<[]> = async (_req, secure) => secure.send('pong');
+ * ```
+ */
 export type SignedWebHandler<C extends unknown[]> = (
   request: Request,
   secure: SecureContext,
@@ -420,7 +485,14 @@ export function useAuthWithRoute<C extends unknown[]>(
 // ---------------------------------------------------------------------------------------------
 // Fastify
 
-/** Options of the Fastify plugin. */
+/**
+ * Options of the Fastify plugin.
+ *
+ * @example
+ * ```ts
+ * await app.register(fastifySigned, { key, origin: 'https://api.example.com', decorator: 'peer' } satisfies FastifySignedOptions);
+ * ```
+ */
 export interface FastifySignedOptions extends SignedServerOptions {
   /** Request property that receives the peer (default `session`; rename it beside a cookie-session plugin). */
   decorator?: string;

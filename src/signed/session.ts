@@ -21,7 +21,14 @@ import {
 } from './keys.js';
 import { agreementKey, LABEL, messageKey, openBody, reviveData, sealBody } from './seal.js';
 
-/** What {@link CryptoSession.encode} returns: a signature token and the encrypted payload (both base64url text). */
+/**
+ * What {@link CryptoSession.encode} returns: a signature token and the encrypted payload (both base64url text).
+ *
+ * @example
+ * ```ts
+ * const { token, payload }: EncodedData = await session.encode({ hello: 'peer' });
+ * ```
+ */
 export interface EncodedData {
   /** `1.<sender key id>.<signature>`: the signature covers the digest of `payload`, never the plaintext. */
   token: string;
@@ -29,13 +36,28 @@ export interface EncodedData {
   payload: string;
 }
 
-/** What {@link CryptoSession.decode} returns. `data` is undefined whenever `isValid` is false. */
+/**
+ * What {@link CryptoSession.decode} returns. `data` is undefined whenever `isValid` is false.
+ *
+ * @example
+ * ```ts
+ * const { data, isValid }: DecodedData = await session.decode(token, payload);
+ * if (isValid) use(data);
+ * ```
+ */
 export interface DecodedData {
   data: unknown;
   isValid: boolean;
 }
 
-/** Public description of a session's keys and algorithms; contains no secret. */
+/**
+ * Public description of a session's keys and algorithms; contains no secret.
+ *
+ * @example
+ * ```ts
+ * const { alg, aead, pubKey }: SessionInfo = (await session.ready).info;
+ * ```
+ */
 export interface SessionInfo {
   readonly alg: KeyAlgorithm;
   readonly peerAlg: KeyAlgorithm;
