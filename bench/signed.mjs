@@ -173,6 +173,8 @@ async function runServer(mode) {
       scope.post('/echo', async (req) => req.body);
     }
   });
+  // Exit cleanly on SIGTERM so `node --cpu-prof` can write its profile when profiling the server.
+  process.on('SIGTERM', () => process.exit(0));
   await app.listen({ port: Number(process.env.BENCH_PORT), host: '127.0.0.1' });
   process.send({ port: Number(process.env.BENCH_PORT) });
 }
