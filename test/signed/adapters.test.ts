@@ -295,6 +295,26 @@ describe('Web Request handlers (Next.js App Router, Hono, Workers)', () => {
     }
   });
 
+  it('works inside Hono through c.req.raw', async () => {
+    const { Hono } = await import('hono');
+    const key = generateSecretKey('ed25519');
+    const signedRoute = createSignedHandler({ key, origin: 'https://hono.test' }, async (_req, secure) =>
+      secure.json({ via: 'hono', got: secure.data ?? null }),
+    );
+    const app = new Hono();
+    app.post('/api/echo', (c) => signedRoute(c.req.raw));
+    app.get('/health', (c) => c.text('ok'));
+    const f = SecureFetch(await getPublicKey(key), generateSecretKey('ed25519'), {
+      hostname: 'https://hono.test',
+      fetcher: (i, n) => app.fetch(new Request(i, n)),
+    });
+    expect((await f('/api/echo', { method: 'POST', body: 'hi' })).data).toEqual({ via: 'hono', got: 'hi' });
+    expect(
+      (await app.fetch(new Request('https://hono.test/api/echo', { method: 'POST', body: 'hi' }))).status,
+    ).toBe(401);
+    expect(await (await app.fetch(new Request('https://hono.test/health'))).text()).toBe('ok');
+  });
+
   it('an oversized streamed body is refused without buffering it, and the handler never runs', async () => {
     let ran = 0;
     const handler = createSignedHandler(
