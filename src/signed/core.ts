@@ -55,8 +55,12 @@ import { isInnerList, parseDictionary } from './sf.js';
  * ```
  */
 export interface SignedServerOptions {
-  /** Server secret key: `ed25519:<hex>`, `p256:<hex>` or secp256k1 hex (env `CRYPTO_SESSION_KEY`). */
-  key: string | Uint8Array;
+  /**
+   * Server secret key: `ed25519:<hex>`, `p256:<hex>` or secp256k1 hex (env `CRYPTO_SESSION_KEY`).
+   * A list rotates keys: requests addressed to any listed key are accepted and answered with that
+   * same key (clients verify replies with the key they know); list the newest first.
+   */
+  key: string | Uint8Array | readonly (string | Uint8Array)[];
   /** The origin(s) clients sign for, e.g. `https://api.example.com` (env `CRYPTO_SESSION_HOST`). */
   origin: string | readonly string[];
   /** Accepted clock difference for `created`, in seconds (default 30). */
@@ -292,13 +296,15 @@ const EMPTY = new Uint8Array(0);
  */
 export function createSignedServer(options: SignedServerOptions): SignedServer {
   if (typeof options !== 'object' || options === null) throw expectedType('options', 'an object', options);
-  if (typeof options.key !== 'string' && !(options.key instanceof Uint8Array))
-    throw expectedType(
-      'options.key',
-      'a secret key as text or 32 bytes (the server needs it for key agreement)',
-      options.key,
-    );
-  checkSecretKeyShape(options.key, 'options.key');
+  const keyList = Array.isArray(options.key) ? (options.key as readonly unknown[]) : [options.key];
+  if (keyList.length === 0)
+    throw expectedType('options.key', 'a secret key or a non-empty list of them', options.key);
+  keyList.forEach((k, i) => {
+    const what = Array.isArray(options.key) ? `options.key[${i}]` : 'options.key';
+    if (typeof k !== 'string' && !(k instanceof Uint8Array))
+      throw expectedType(what, 'a secret key as text or 32 bytes (the server needs it for key agreement)', k);
+    checkSecretKeyShape(k, what);
+  });
   const origins = parseOrigins(options.origin);
   const skew = options.maxSkew ?? 30;
   if (typeof skew !== 'number' || !(skew > 0) || skew > 3600)
@@ -317,12 +323,16 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
   const nativeP = options.native === false ? Promise.resolve(null) : loadNative();
   let native: NativeSodium | null = null;
   let aead: Aead = nobleAead;
-  const ownP: Promise<OwnKey> = nativeP.then((n) => {
+  const ownsP: Promise<OwnKey[]> = nativeP.then((n) => {
     native = n;
     if (n) aead = sodiumAead(n);
-    return loadSecretKey(options.key as SecretKeyInput, 'options.key', n);
+    return Promise.all(keyList.map((k, i) => loadSecretKey(k as SecretKeyInput, `options.key[${i}]`, n)));
   });
+  ownsP.catch(() => {});
+  const ownP: Promise<OwnKey> = ownsP.then((l) => l[0]!);
   ownP.catch(() => {});
+  const ownById: Promise<Map<string, OwnKey>> = ownsP.then((l) => new Map(l.map((k) => [k.publicKey.id, k])));
+  ownById.catch(() => {});
   const peers = new Lru<{ peer: PublicKey; verify: Promise<VerifyFn> } | null>(10_000, 3_600_000);
   // Agreement keys per client ephemeral key (clients rotate it every few minutes): ECDH once, then
   // only HKDF-Expand per request. Bounded in size and age.
@@ -335,7 +345,8 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
 
   async function verify(req: IncomingSigned): Promise<VerifyResult> {
     try {
-      const own = await ownP;
+      const owns = await ownById;
+      let own = await ownP;
       const t = now();
       const wire =
         typeof req.body === 'string'
@@ -377,6 +388,14 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
       if (!epkMember || isInnerList(epkMember) || !(epkMember.value instanceof Uint8Array))
         return fail('malformed');
       const epk = epkMember.value;
+      // `kid` names the server key the client encrypted to (signed with the header); without it,
+      // the current key. An unknown key id is refused.
+      const kid = epkMember.params.get('kid');
+      if (kid !== undefined) {
+        const addressed = typeof kid === 'string' ? owns.get(kid) : undefined;
+        if (!addressed) return fail('key');
+        own = addressed;
+      }
       const base = signatureBase(sig.list, view);
       if (!base) return fail('components');
       if (!(await (await entry.verify)(base, sig.signature))) return fail('signature');
@@ -391,13 +410,12 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
       if (authorize && !(await authorize(session))) return fail('key');
       // Recorded only after the signature checked out, so forged requests cannot burn nonces.
       if (!(await cache.add(`${peer.id} ${nonce}`, (sig.created + skew + 1) * 1000))) return fail('replay');
-      const epkHex = bytesToHex(epk);
-      let prkP = agreements.get(epkHex, t);
+      const agreementId = `${own.publicKey.id} ${bytesToHex(epk)}`;
+      let prkP = agreements.get(agreementId, t);
       if (!prkP) {
-        prkP = own
-          .dh!.derive(epk)
-          .then((shared) => (shared ? agreementKey(shared, epk, own.dh!.publicKey) : null));
-        agreements.set(epkHex, prkP, t);
+        const dh = own.dh!;
+        prkP = dh.derive(epk).then((shared) => (shared ? agreementKey(shared, epk, dh.publicKey) : null));
+        agreements.set(agreementId, prkP, t);
       }
       const prk = await prkP;
       if (!prk) return fail('key');

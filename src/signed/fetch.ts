@@ -258,7 +258,8 @@ function createSecureFetch(
       headers.set('content-type', WIRE_TYPE);
     }
     headers.set('content-digest', contentDigest(wire));
-    headers.set(KEY_HEADER, `:${toBase64(epk)}:`);
+    // `kid` names the server key this request is encrypted to (lets the server rotate keys).
+    headers.set(KEY_HEADER, `:${toBase64(epk)}:;kid="${server.id}"`);
     const created = Math.floor(Date.now() / 1000);
     const list = signatureParams(REQUEST_COMPONENTS, created, key.publicKey.id, RFC_ALG[key.alg], nonce);
     const reqView: MessageView = { method, url, header: (n) => headers.get(n) };

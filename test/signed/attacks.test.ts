@@ -522,3 +522,69 @@ describe('37/38: secret keys are never readable nor logged', () => {
     expect(msg).not.toContain('f'.repeat(63));
   });
 });
+
+describe('server key rotation', () => {
+  it('a server listing [new, old] answers clients of both keys, each with the key it addressed', async () => {
+    const oldKey = generateSecretKey('ed25519');
+    const newKey = generateSecretKey('p256');
+    let calls = 0;
+    const make = (key: string | string[]) =>
+      createSignedHandler({ key, origin: ORIGIN }, async (_r, secure) => {
+        calls++;
+        return secure.json({ served: secure.session.pubKey });
+      });
+    const both = make([newKey, oldKey]);
+    const onlyNew = make(newKey);
+    const client = (serverKey: string, handler: (r: Request) => Promise<Response>) =>
+      SecureFetch(serverKey, generateSecretKey('ed25519'), {
+        hostname: ORIGIN,
+        fetcher: (i, n) => handler(new Request(i, n)),
+      });
+    const oldPub = await getPublicKey(oldKey);
+    const newPub = await getPublicKey(newKey);
+    expect((await client(oldPub, both)('/x')).data).toEqual({ served: oldPub });
+    expect((await client(newPub, both)('/x')).data).toEqual({ served: newPub });
+    // Once the old key is dropped, its clients get 401 and throw.
+    await refused(client(oldPub, onlyNew)('/x'));
+    expect(calls).toBe(2);
+  });
+
+  it('the addressed key id is signed: changing or dropping it is refused', async () => {
+    const keyA = generateSecretKey('ed25519');
+    const keyB = generateSecretKey('ed25519');
+    const pubB = await getPublicKey(keyB);
+    for (const change of [
+      (v: string) => v.replace(/kid="[^"]+"/, `kid="${pubB}"`),
+      (v: string) => v.replace(/;kid="[^"]+"/, ''),
+    ]) {
+      let calls = 0;
+      const handler = createSignedHandler({ key: [keyA, keyB], origin: ORIGIN }, async (_r, s) => {
+        calls++;
+        return s.json({});
+      });
+      const f = SecureFetch(await getPublicKey(keyA), generateSecretKey('ed25519'), {
+        hostname: ORIGIN,
+        fetcher: async (i, n) => {
+          const req = new Request(i, n);
+          return handler(
+            await remake(req, { headers: { 'sealed-key': change(req.headers.get('sealed-key')!) } }),
+          );
+        },
+      });
+      await refused(f('/x', POST));
+      expect(calls).toBe(0);
+    }
+  });
+
+  it('an empty key list and a bad entry are refused at construction, naming the index', () => {
+    expect(() => createSignedHandler({ key: [], origin: ORIGIN }, async () => new Response())).toThrow(
+      /non-empty/,
+    );
+    expect(() =>
+      createSignedHandler(
+        { key: [generateSecretKey(), 'ed25519:abc'], origin: ORIGIN },
+        async () => new Response(),
+      ),
+    ).toThrow(/options\.key\[1\]/);
+  });
+});
