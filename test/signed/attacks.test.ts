@@ -301,12 +301,38 @@ describe('34: responses are signed, bound to their request; the client throws ot
     expect(err.reason).toBe('signature');
   });
 
-  it('a response signed by a key other than the server key is refused', async () => {
-    const other = await makeRig('ed25519');
+  it('a response bound to the request but signed by a key other than the server key is refused', async () => {
+    const { loadSecretKey } = await import('../../src/signed/keys.js');
+    const p = await import('../../src/signed/protocol.js');
+    const attacker = await loadSecretKey(generateSecretKey('ed25519'), 'attacker');
     const rig = await makeRig('ed25519', {
-      tamperResponse: async (_res, req) => other.handler(req),
+      tamperResponse: async (_res, req) => {
+        const digest = p.contentDigest(new Uint8Array(0));
+        const list = p.signatureParams(
+          p.RESPONSE_COMPONENTS,
+          Math.floor(Date.now() / 1000),
+          attacker.publicKey.id,
+          'ed25519',
+        );
+        const reqView = {
+          method: req.method,
+          url: new URL(req.url),
+          header: (n: string) => req.headers.get(n),
+        };
+        const base = p.signatureBase(
+          list,
+          { status: 200, header: (n) => (n === 'content-digest' ? digest : undefined) },
+          reqView,
+        )!;
+        const h = p.signatureHeaders(list, await attacker.sign(base));
+        return new Response(null, {
+          status: 200,
+          headers: { 'content-digest': digest, 'signature-input': h.input, signature: h.signature },
+        });
+      },
     });
-    await refused(rig.client('/pay', POST));
+    const err = await refused(rig.client('/pay', POST), 200);
+    expect(err.reason).toBe('key');
   });
 
   it('unsigned responses throw, error statuses included', async () => {

@@ -5,6 +5,14 @@
 // and a script in the page cannot read the secret key.
 import { expect, type Page, test } from '@playwright/test';
 import { generateSecretKey, getPublicKey } from '../../../src/signed/index.js';
+import { loadSecretKey } from '../../../src/signed/keys.js';
+import {
+  contentDigest,
+  RESPONSE_COMPONENTS,
+  signatureBase,
+  signatureHeaders,
+  signatureParams,
+} from '../../../src/signed/protocol.js';
 import { createExpressAuth, type NodeMiddleware } from '../../../src/signed/server.js';
 import { readBody, startServer, type TestServer } from '../support/server.js';
 
@@ -31,13 +39,29 @@ test.beforeAll(async () => {
       return true;
     }
     if (url.pathname === '/api/forged') {
-      // Signed by a key that is not the server's: the client must refuse it.
-      const other = createExpressAuth({ key: generateSecretKey('ed25519'), origin: app.origin });
-      await other(req as never, res as never, () => {
-        void (res as unknown as { secure: { json(v: unknown): Promise<unknown> } }).secure.json({
-          fake: true,
-        });
-      });
+      // The attacker's reply: well-formed, bound to this very request (RFC 9421 `req` components),
+      // but signed with the attacker's own key. The client must refuse it.
+      const attacker = await loadSecretKey(generateSecretKey('ed25519'), 'attacker');
+      const digest = contentDigest(new Uint8Array(0));
+      const list = signatureParams(
+        RESPONSE_COMPONENTS,
+        Math.floor(Date.now() / 1000),
+        attacker.publicKey.id,
+        'ed25519',
+      );
+      const reqView = {
+        method: req.method!,
+        url: new URL(req.url!, app.origin),
+        header: (n: string) => req.headers[n] as string | undefined,
+      };
+      const base = signatureBase(
+        list,
+        { status: 200, header: (n) => (n === 'content-digest' ? digest : undefined) },
+        reqView,
+      )!;
+      const h = signatureHeaders(list, await attacker.sign(base));
+      res.writeHead(200, { 'content-digest': digest, 'signature-input': h.input, signature: h.signature });
+      res.end();
       return true;
     }
     if (!url.pathname.startsWith('/api/')) return false;
