@@ -17,6 +17,20 @@ export interface Backend {
   open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, ad: Uint8Array): Uint8Array | undefined;
   toBase64Url(bytes: Uint8Array): string;
   fromBase64Url(s: string): Uint8Array | undefined;
+  /**
+   * Optional one-buffer fast path (Node, libsodium). token.ts owns the layout and passes every
+   * part of it; the result must equal
+   * `toBase64Url(ad[0..headerBytes) || nonce || seal(key, nonce, meta || utf8(json), ad))`.
+   * `nonce` is only given by fixed test vectors; otherwise a fresh random one is used.
+   */
+  sealToken?(
+    key: Uint8Array,
+    ad: Uint8Array,
+    headerBytes: number,
+    meta: Uint8Array,
+    json: string,
+    nonce?: Uint8Array,
+  ): string;
 }
 
 export const portableBackend: Backend = {

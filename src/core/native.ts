@@ -1,7 +1,7 @@
 // Node-only fast path: libsodium through sodium-native (an optional dependency). Imported only by
 // the Node entry points (the root on Node, fastify, express), never by the portable core.
 import { createRequire } from 'node:module';
-import { type Backend, portableBackend, setBackend, TAG_BYTES } from './backend.js';
+import { type Backend, NONCE_BYTES, portableBackend, setBackend, TAG_BYTES } from './backend.js';
 import { type Pwhash, setNativePwhash } from './kdf.js';
 
 /** The part of sodium-native's API this package uses. */
@@ -49,14 +49,38 @@ export function loadSodium(): Sodium | null {
   return sodium;
 }
 
-const B64URL = /^[A-Za-z0-9_-]*$/;
+// Why the buffers below: V8 keeps typed arrays of <= 64 bytes on the JS heap, and every native
+// call that reads `.buffer` makes V8 move such an array off-heap first (~0.5-1 us each). Nonces
+// come from one off-heap pool (each byte handed out once), and tokens are built in one buffer.
+const NONCE_POOL_NONCES = 128;
 
 export function sodiumBackend(sodium: Sodium): Backend {
+  const pool = Buffer.allocUnsafeSlow(NONCE_BYTES * NONCE_POOL_NONCES);
+  let poolOffset = pool.length; // empty: filled on first use
+  /** Copies `n` fresh random bytes into `target` at `at`; every pooled byte is used once. */
+  const random = (target: Uint8Array, at: number, n: number): void => {
+    if (n > pool.length) {
+      sodium.randombytes_buf(target.subarray(at, at + n));
+      return;
+    }
+    if (poolOffset + n > pool.length) {
+      sodium.randombytes_buf(pool);
+      poolOffset = 0;
+    }
+    pool.copy(target, at, poolOffset, poolOffset + n);
+    pool.fill(0, poolOffset, poolOffset + n); // a used nonce does not linger in the pool
+    poolOffset += n;
+  };
+  // Plaintext scratch, reused (calls are synchronous) and wiped after each use; rare larger
+  // payloads get a one-off buffer so that the scratch never grows.
+  const scratch = Buffer.allocUnsafeSlow(16_384);
+  const scratchFor = (n: number): Buffer => (n <= scratch.length ? scratch : Buffer.allocUnsafeSlow(n));
+
   return {
     name: 'sodium-native',
     randomBytes(n) {
       const b = new Uint8Array(n);
-      sodium.randombytes_buf(b);
+      random(b, 0, n);
       return b;
     },
     seal(key, nonce, plaintext, ad) {
@@ -66,7 +90,8 @@ export function sodiumBackend(sodium: Sodium): Backend {
     },
     open(key, nonce, sealed, ad) {
       if (sealed.length < TAG_BYTES) return undefined;
-      const out = new Uint8Array(sealed.length - TAG_BYTES);
+      // From Buffer's pool: no per-call off-heap allocation (a Buffer is a Uint8Array).
+      const out = Buffer.allocUnsafe(sealed.length - TAG_BYTES);
       try {
         sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(out, null, sealed, ad, nonce, key);
         return out;
@@ -78,11 +103,36 @@ export function sodiumBackend(sodium: Sodium): Backend {
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64url');
     },
     fromBase64Url(s) {
-      // Buffer's decoder is lenient; keep the portable decoder's strictness (alphabet, canonical).
-      if (s.length % 4 === 1 || !B64URL.test(s)) return undefined;
+      // Buffer's decoder is lenient (both alphabets, padding, skips other characters); the
+      // re-encode comparison keeps the portable decoder's strictness: anything outside the URL
+      // alphabet, padding, whitespace or a non-canonical last character changes the re-encoding.
+      if (s.length % 4 === 1) return undefined;
       const b = Buffer.from(s, 'base64url');
       if (b.toString('base64url') !== s) return undefined;
       return new Uint8Array(b.buffer, b.byteOffset, b.length);
+    },
+    sealToken(key, ad, headerBytes, meta, json, nonce) {
+      const plain = scratchFor(meta.length + json.length * 3);
+      plain.set(meta, 0);
+      const length = meta.length + plain.write(json, meta.length, 'utf8');
+      const sealedAt = headerBytes + NONCE_BYTES;
+      const out = Buffer.allocUnsafe(sealedAt + length + TAG_BYTES);
+      out.set(ad.subarray(0, headerBytes), 0);
+      if (nonce) out.set(nonce, headerBytes);
+      else random(out, headerBytes, NONCE_BYTES);
+      try {
+        sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
+          out.subarray(sealedAt),
+          plain.subarray(0, length),
+          ad,
+          null,
+          out.subarray(headerBytes, sealedAt),
+          key,
+        );
+      } finally {
+        plain.fill(0, 0, length);
+      }
+      return out.toString('base64url');
     },
   };
 }

@@ -52,43 +52,76 @@ export type OpenResult<T> =
 
 const secs = (ms: number | undefined): number => (ms === undefined ? 0 : Math.floor(ms / 1000));
 
+// Reused scratch for the 12 meta bytes (calls are synchronous; never returned to callers).
+const metaScratch = new Uint8Array(META_BYTES);
+
+function writeMeta(times: TokenTimes): Uint8Array {
+  putUint32(metaScratch, 0, secs(times.createdAt));
+  putUint32(metaScratch, 4, secs(times.idleExpiresAt));
+  putUint32(metaScratch, 8, secs(times.expiresAt));
+  return metaScratch;
+}
+
+function putUint32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v >>> 24;
+  b[at + 1] = v >>> 16;
+  b[at + 2] = v >>> 8;
+  b[at + 3] = v;
+}
+
+const getUint32 = (b: Uint8Array, at: number): number =>
+  ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+
 /** @internal seals with explicit times; `nonce` is only for fixed test vectors. */
 export function sealTimes(
   value: unknown,
   ring: Keyring,
   context: string,
   times: TokenTimes,
-  nonce: Uint8Array = backend().randomBytes(NONCE_BYTES),
+  nonce?: Uint8Array,
 ): string {
   const json = JSON.stringify(value);
   if (json === undefined) throw expectedType('value', 'a JSON-serialisable value', value);
+  const { id, key } = primaryKey(ring);
+  const ad = adFor(id, key, context);
+  const meta = writeMeta(times);
+  const b = backend();
+  if (b.sealToken) return b.sealToken(key, ad, HEADER_BYTES, meta, json, nonce);
+
   const body = utf8(json);
   const plain = new Uint8Array(META_BYTES + body.length);
-  const view = new DataView(plain.buffer);
-  view.setUint32(0, secs(times.createdAt));
-  view.setUint32(4, secs(times.idleExpiresAt));
-  view.setUint32(8, secs(times.expiresAt));
+  plain.set(meta, 0);
   plain.set(body, META_BYTES);
-
-  const { id, key } = primaryKey(ring);
-  const header = new Uint8Array(HEADER_BYTES);
-  header[0] = TOKEN_VERSION;
-  new DataView(header.buffer).setUint32(1, id);
-  const ad = adFor(header, context);
-  const sealed = backend().seal(key, nonce, plain, ad);
-
+  const n = nonce ?? b.randomBytes(NONCE_BYTES);
+  const sealed = b.seal(key, n, plain, ad);
   const out = new Uint8Array(HEADER_BYTES + NONCE_BYTES + sealed.length);
-  out.set(header, 0);
-  out.set(nonce, HEADER_BYTES);
+  out.set(ad.subarray(0, HEADER_BYTES), 0);
+  out.set(n, HEADER_BYTES);
   out.set(sealed, HEADER_BYTES + NONCE_BYTES);
-  return backend().toBase64Url(out);
+  return b.toBase64Url(out);
 }
 
-function adFor(header: Uint8Array, context: string): Uint8Array {
-  const c = utf8(context);
-  const ad = new Uint8Array(header.length + c.length);
-  ad.set(header, 0);
-  ad.set(c, header.length);
+// AD = header || utf8(context), built once per (key, context): small arrays cost most on the
+// native path (see native.ts). Bounded, since seal()/open() accept any context.
+const AD_CACHE_CONTEXTS = 64;
+const adCache = new WeakMap<Uint8Array, Map<string, Uint8Array>>();
+
+function adFor(id: number, key: Uint8Array, context: string): Uint8Array {
+  let byContext = adCache.get(key);
+  if (byContext === undefined) {
+    byContext = new Map();
+    adCache.set(key, byContext);
+  }
+  let ad = byContext.get(context);
+  if (ad === undefined) {
+    const c = utf8(context);
+    ad = new Uint8Array(HEADER_BYTES + c.length);
+    ad[0] = TOKEN_VERSION;
+    putUint32(ad, 1, id);
+    ad.set(c, HEADER_BYTES);
+    if (byContext.size >= AD_CACHE_CONTEXTS) byContext.clear();
+    byContext.set(context, ad);
+  }
   return ad;
 }
 
@@ -103,30 +136,28 @@ export function tryOpen<T = unknown>(
   const bytes = backend().fromBase64Url(token);
   if (!bytes || bytes.length < MIN_BYTES) return { ok: false, reason: 'malformed' };
   if (bytes[0] !== TOKEN_VERSION) return { ok: false, reason: 'version' };
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const entry = keyById(ring, view.getUint32(1));
+  const id = getUint32(bytes, 1);
+  const entry = keyById(ring, id);
   if (!entry) return { ok: false, reason: 'unknown-key' };
-  const header = bytes.subarray(0, HEADER_BYTES);
-  const nonce = bytes.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES);
+  const ad = adFor(id, entry.key, context);
   const plain = backend().open(
     entry.key,
-    nonce,
+    bytes.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES),
     bytes.subarray(HEADER_BYTES + NONCE_BYTES),
-    adFor(header, context),
+    ad,
   );
   if (!plain) return { ok: false, reason: 'auth' };
 
-  const meta = new DataView(plain.buffer, plain.byteOffset, META_BYTES);
-  const createdAt = meta.getUint32(0) * 1000;
-  const idle = meta.getUint32(4) * 1000;
-  const abs = meta.getUint32(8) * 1000;
+  const createdAt = getUint32(plain, 0) * 1000;
+  const idle = getUint32(plain, 4) * 1000;
+  const abs = getUint32(plain, 8) * 1000;
   if (abs !== 0 && now >= abs) return { ok: false, reason: 'expired-absolute' };
   if (idle !== 0 && now >= idle) return { ok: false, reason: 'expired-idle' };
   let value: T;
   try {
     value = JSON.parse(fromUtf8(plain.subarray(META_BYTES))) as T;
   } catch {
-    // Authentic but unparsable: only possible if someone sealed garbage with our key.
+    // Authentic but not UTF-8 or JSON: only possible if someone sealed garbage with our key.
     return { ok: false, reason: 'payload' };
   }
   return {
