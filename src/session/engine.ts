@@ -125,6 +125,8 @@ export class SessionEngine<T extends object = SessionData> {
   readonly #chunkCapacity: number;
   readonly #singleCapacity: number;
   readonly #host: SessionHost;
+  /** `; Path=/; HttpOnly; …` for a live cookie, validated once by `cookie` at construction. */
+  readonly #suffix: string;
   #ring: Keyring | undefined;
   /** Resolves when the keyring is ready (immediately unless it comes from a key derivation). */
   readonly ready: Promise<void>;
@@ -171,6 +173,13 @@ export class SessionEngine<T extends object = SessionData> {
     this.#debug = options.debug;
     this.#legacy = extra.legacy;
 
+    // The attributes are fixed per engine: let `cookie` validate and format them once, then build
+    // each Set-Cookie by concatenation (name and values are token characters by construction).
+    const probe = `${this.cookieName}=; Max-Age=1`;
+    const template = this.#serialize(this.cookieName, '', 1);
+    if (!template.startsWith(probe)) throw new Error('sealed-session: unexpected Set-Cookie layout');
+    this.#suffix = template.slice(probe.length);
+
     // Room for the value in one cookie, measured on the real attributes (longest Max-Age).
     const overhead = (name: string) => this.#serialize(name, '', 400_000_000).length;
     this.#singleCapacity = COOKIE_BYTES - overhead(this.cookieName);
@@ -216,9 +225,10 @@ export class SessionEngine<T extends object = SessionData> {
 
   /** A session for this request. Cheap: nothing is parsed or opened until the session is used. */
   load(source: CookieSource): Session<T> {
-    const state: SessionState & { source: CookieSource } = {
+    const state: SessionState & { source: CookieSource; present: string[] | undefined } = {
       loaded: false,
       source,
+      present: undefined,
       data: {},
       id: '',
       createdAt: 0,
@@ -340,20 +350,27 @@ export class SessionEngine<T extends object = SessionData> {
     state.idleExpiresAt = undefined;
   }
 
-  #tokenLength(state: SessionState, data: Record<string, unknown>): number {
-    const json = JSON.stringify({ i: state.id, d: data } satisfies Payload);
-    return base64Length(TOKEN_OVERHEAD + utf8(json).length);
-  }
-
   #cookiesNeeded(length: number): number {
     return length <= this.#singleCapacity ? 1 : Math.ceil(length / this.#chunkCapacity);
   }
 
   #checkSize(state: SessionState, data: Record<string, unknown>): void {
-    const needed = this.#cookiesNeeded(this.#tokenLength(state, data));
+    // Also throws, as before, for values JSON cannot hold (BigInt, cycles).
+    const json = JSON.stringify({ i: state.id, d: data } satisfies Payload);
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: far from the limit, no need to encode.
+    if (this.#cookiesNeeded(base64Length(TOKEN_OVERHEAD + json.length * 3)) <= this.#maxCookies) return;
+    const needed = this.#cookiesNeeded(base64Length(TOKEN_OVERHEAD + utf8(json).length));
     if (needed > this.#maxCookies) {
       throw new CookieTooLargeError(needed * COOKIE_BYTES, this.#maxCookies * COOKIE_BYTES);
     }
+  }
+
+  /** One Set-Cookie value; the precomputed suffix unless a per-response override or a deletion. */
+  #setCookie(name: string, value: string, maxAge: number, override: CookieOptions | undefined): string {
+    if (override === undefined && maxAge !== 0 && Number.isInteger(maxAge)) {
+      return `${name}=${value}; Max-Age=${maxAge}${this.#suffix}`;
+    }
+    return this.#serialize(name, value, maxAge, override);
   }
 
   #serialize(name: string, value: string, maxAge: number, override?: CookieOptions): string {
@@ -412,13 +429,13 @@ export class SessionEngine<T extends object = SessionData> {
       // set() checks sizes; this guards changes made behind its back (mutated nested objects).
       throw new CookieTooLargeError(count * COOKIE_BYTES, this.#maxCookies * COOKIE_BYTES);
     }
-    if (count === 1) out.push(this.#serialize(this.cookieName, token, maxAge, s.cookieOptions));
+    if (count === 1) out.push(this.#setCookie(this.cookieName, token, maxAge, s.cookieOptions));
     else {
       const size = Math.ceil(token.length / count);
       for (let i = 0; i < count; i++) {
         const part = token.slice(i * size, (i + 1) * size);
         const name = i === 0 ? this.cookieName : `${this.cookieName}.${i}`;
-        out.push(this.#serialize(name, i === 0 ? `${count}.${part}` : part, maxAge, s.cookieOptions));
+        out.push(this.#setCookie(name, i === 0 ? `${count}.${part}` : part, maxAge, s.cookieOptions));
       }
     }
     // Clear chunks left over from a larger session.

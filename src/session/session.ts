@@ -42,11 +42,19 @@ export interface SessionHost {
   checkCookieOptions(opts: unknown): CookieOptions;
 }
 
-const states = new WeakMap<Session<object>, { host: SessionHost; state: SessionState }>();
+// Read through a private field (no WeakMap entry per request); assigned by the class's static block.
+let stateOfSession: (session: Session<object>) => SessionState;
 
 /** @internal */
 export function stateOf(session: Session<object>): SessionState {
-  return states.get(session)!.state;
+  return stateOfSession(session);
+}
+
+/** Defines an own property even for `__proto__`, which plain assignment would treat as the prototype. */
+function put(data: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(data, key, { value, writable: true, enumerable: true, configurable: true });
+  } else data[key] = value;
 }
 
 type Key<T> = Extract<keyof T, string>;
@@ -65,15 +73,23 @@ type Key<T> = Extract<keyof T, string>;
  * ```
  */
 export class Session<T extends object = SessionData> {
+  readonly #host: SessionHost;
+  readonly #state: SessionState;
+
+  static {
+    stateOfSession = (session) => session.#state;
+  }
+
   /** @internal built by the engine. */
   constructor(host: SessionHost, state: SessionState) {
-    states.set(this, { host, state });
+    this.#host = host;
+    this.#state = state;
   }
 
   #s(): SessionState {
-    const entry = states.get(this)!;
-    if (!entry.state.loaded) entry.host.load(entry.state);
-    return entry.state;
+    const state = this.#state;
+    if (!state.loaded) this.#host.load(state);
+    return state;
   }
 
   /** The value stored under `key`, or undefined. */
@@ -88,10 +104,26 @@ export class Session<T extends object = SessionData> {
    */
   set<K extends Key<T>>(key: K, value: T[K]): void {
     const s = this.#s();
-    const next = { ...s.data, [key]: value };
-    if (value === undefined) delete next[key];
-    states.get(this)!.host.checkSize(s, next);
-    s.data = next;
+    if (value === undefined) {
+      // Removal (rare): on a copy, so that a refusal leaves the key order as it was.
+      const next = { ...s.data };
+      delete next[key];
+      this.#host.checkSize(s, next);
+      s.data = next;
+    } else {
+      // In place (no copy of the whole data per set), restored if the size check refuses it.
+      const data = s.data;
+      const had = Object.hasOwn(data, key);
+      const previous = data[key];
+      put(data, key, value);
+      try {
+        this.#host.checkSize(s, data);
+      } catch (err) {
+        if (had) put(data, key, previous);
+        else delete data[key];
+        throw err;
+      }
+    }
     s.changed = true;
     s.deleted = false;
   }
@@ -119,7 +151,7 @@ export class Session<T extends object = SessionData> {
       if (!Array.isArray(keep)) throw expectedType('regenerate(keep)', 'an array of field names', keep);
       for (const k of keep) if (Object.hasOwn(s.data, k)) kept[k] = s.data[k];
     }
-    states.get(this)!.host.renew(s);
+    this.#host.renew(s);
     s.data = kept;
     s.changed = true;
     s.deleted = false;
@@ -132,19 +164,17 @@ export class Session<T extends object = SessionData> {
 
   /** Cookie attributes for this response only (merged over the configured ones). */
   options(opts: CookieOptions): void {
-    const entry = states.get(this)!;
-    entry.state.cookieOptions = entry.host.checkCookieOptions(opts);
+    this.#state.cookieOptions = this.#host.checkCookieOptions(opts);
   }
 
   /** True when the response will write (or clear) the cookie. */
   get changed(): boolean {
-    const s = states.get(this)!.state;
-    return s.changed;
+    return this.#state.changed;
   }
 
   /** True after {@link Session.delete}. */
   get deleted(): boolean {
-    return states.get(this)!.state.deleted;
+    return this.#state.deleted;
   }
 
   /** A random id for this session identity (new on {@link Session.regenerate}); for revocation and logs. */
