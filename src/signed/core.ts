@@ -284,6 +284,11 @@ function parseOrigins(origin: unknown): { byHost: Map<string, URL>; first: URL }
 
 const EMPTY = new Uint8Array(0);
 
+/** The body bytes as they were on the wire (a string body is UTF-8). */
+function wireBytes(body: unknown): Uint8Array {
+  return typeof body === 'string' ? utf8ToBytes(body) : body instanceof Uint8Array ? body : EMPTY;
+}
+
 /**
  * Builds the verification core: validates options once (throws TypeError/RangeError for a bad key,
  * origin or limit) and returns `verify`, which never throws for hostile input.
@@ -348,12 +353,7 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
       const owns = await ownById;
       let own = await ownP;
       const t = now();
-      const wire =
-        typeof req.body === 'string'
-          ? utf8ToBytes(req.body)
-          : req.body instanceof Uint8Array
-            ? req.body
-            : EMPTY;
+      const wire = wireBytes(req.body);
       if (wire.length > maxBody) return fail('size');
       // Methods are case-sensitive (RFC 9110): no normalization, so `POsT` is not `POST`.
       const method = String(req.method);
@@ -528,12 +528,7 @@ export function createRequestVerifier(
   return async (req) => {
     try {
       const t = now();
-      const wire =
-        typeof req.body === 'string'
-          ? utf8ToBytes(req.body)
-          : req.body instanceof Uint8Array
-            ? req.body
-            : EMPTY;
+      const wire = wireBytes(req.body);
       const path = String(req.path);
       if (!path.startsWith('/')) return false;
       const url = new URL(first.origin + path);

@@ -67,6 +67,18 @@ function jsonBytes(value: unknown): string {
   return s;
 }
 
+/** `res.secure` / `reply.secure` for one verified request; `write` hands the sealed reply to the framework. */
+function secureReplier<R>(verified: VerifiedRequest, write: (sealed: SealedReply) => R): SecureSend<R> {
+  return Object.freeze({
+    send: async (body: string | Uint8Array, status = 200) =>
+      write(
+        await verified.seal(status, body, typeof body === 'string' ? undefined : 'application/octet-stream'),
+      ),
+    json: async (value: unknown, status = 200) =>
+      write(await verified.seal(status, jsonBytes(value), 'application/json')),
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // node:http, Express, Connect, Next.js pages API (all share IncomingMessage / ServerResponse)
 
@@ -192,15 +204,7 @@ async function authenticateNode(
   }
   req.session = verified.session;
   req.body = verified.data;
-  res.secure = Object.freeze({
-    send: async (body: string | Uint8Array, status = 200) =>
-      writeNode(
-        res,
-        await verified.seal(status, body, typeof body === 'string' ? undefined : 'application/octet-stream'),
-      ),
-    json: async (value: unknown, status = 200) =>
-      writeNode(res, await verified.seal(status, jsonBytes(value), 'application/json')),
-  });
+  res.secure = secureReplier(verified, (sealed) => writeNode(res, sealed));
   return true;
 }
 
@@ -570,15 +574,7 @@ async function fastifySignedPlugin(
     const v = verified;
     req[decorator] = v.session;
     req.body = v.data;
-    reply.secure = Object.freeze({
-      send: async (body: string | Uint8Array, status = 200) =>
-        writeFastify(
-          reply,
-          await v.seal(status, body, typeof body === 'string' ? undefined : 'application/octet-stream'),
-        ),
-      json: async (value: unknown, status = 200) =>
-        writeFastify(reply, await v.seal(status, jsonBytes(value), 'application/json')),
-    });
+    reply.secure = secureReplier(v, (sealed) => writeFastify(reply, sealed));
     return undefined;
   });
 }
