@@ -43,7 +43,7 @@ import { CryptoSession } from './session.js';
  * const secureFetch = SecureFetch(serverKey, keys, { fetcher: (input, init) => undici.fetch(input, init) });
  * ```
  */
-export type Fetcher = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+export type Fetcher = (input: RequestInfo | URL, init?: RequestInit) => Response | Promise<Response>;
 
 /**
  * Options of {@link SecureFetch}; every other `RequestInit` member acts as a default for each request.
