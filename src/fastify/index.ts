@@ -348,9 +348,7 @@ async function sealedSession(fastify: FastifyInstance, options: SecureSessionPlu
       jar && typeof jar === 'object'
         ? (name) => (Object.hasOwn(jar, name) ? jar[name] : undefined)
         : request.headers.cookie;
-    const proxy = wrap(config.engine.load(source), ctx, request.log, config.parsed.expires);
-    const slot = unwrap(proxy)!;
-    (slot as Slot & { proxy: object }).proxy = proxy;
+    const slot = unwrap(wrap(config.engine.load(source), ctx, request.log, config.parsed.expires))!;
     slots[i] = slot;
     return slot;
   };
@@ -360,7 +358,7 @@ async function sealedSession(fastify: FastifyInstance, options: SecureSessionPlu
     fastify.decorateRequest(c.parsed.sessionName, {
       getter(this: FastifyRequest) {
         const slot = slotFor(this, i);
-        return slot ? (slot as Slot & { proxy: object }).proxy : slot;
+        return slot ? slot.proxy : slot;
       },
       setter(this: FastifyRequest, value: unknown) {
         const r = this as unknown as WithSlots;
@@ -377,7 +375,7 @@ async function sealedSession(fastify: FastifyInstance, options: SecureSessionPlu
             value,
           );
         }
-        (slot as Slot & { proxy: object }).proxy = value as object;
+        slot.proxy = value as object;
         r[kSlots]![i] = slot;
       },
     });

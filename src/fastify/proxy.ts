@@ -29,6 +29,8 @@ export interface Slot {
   expires: Date | undefined;
   loaded: boolean;
   bound: Record<string, (...args: unknown[]) => unknown> | undefined;
+  /** The proxy user code holds (set by the adapter). */
+  proxy: object | undefined;
 }
 
 export const kSlot: unique symbol = Symbol('sealed-session.slot');
@@ -137,6 +139,36 @@ function inspectSlot(slot: Slot): string {
   return `Session { fields: [${Object.keys(s.data()).join(', ')}], changed: ${s.changed}, deleted: ${s.deleted} }`;
 }
 
+// A class, so that every slot has one shape and the inspect hook lives on the prototype (no
+// defineProperty per request). util.inspect / console.log format a Proxy's target directly: the
+// hook shows field names, not internals (the request's logger) and not values.
+class SessionSlot implements Slot {
+  readonly session: CoreSession<Record<string, unknown>>;
+  readonly log: MinimalLogger | undefined;
+  readonly ctx: LogContext;
+  expires: Date | undefined;
+  loaded = false;
+  bound: Record<string, (...args: unknown[]) => unknown> | undefined = undefined;
+  proxy: object | undefined = undefined;
+
+  constructor(
+    session: CoreSession<Record<string, unknown>>,
+    ctx: LogContext,
+    log: MinimalLogger | undefined,
+    expires: Date | undefined,
+  ) {
+    this.session = session;
+    this.ctx = ctx;
+    this.log = log;
+    this.expires = expires;
+  }
+
+  [INSPECT](): string {
+    // util.inspect calls it with the proxy as `this`; the proxy hands out its slot.
+    return inspectSlot((this as { [kSlot]?: Slot })[kSlot] ?? this);
+  }
+}
+
 /** Wraps a core session for user code. */
 export function wrap(
   session: CoreSession<Record<string, unknown>>,
@@ -144,15 +176,10 @@ export function wrap(
   log: MinimalLogger | undefined,
   expires: Date | undefined,
 ): object {
-  const slot: Slot = { session, log, ctx, expires, loaded: false, bound: undefined };
-  // util.inspect / console.log format a Proxy's target directly: show field names, not internals
-  // (the request's logger) and not values.
-  Object.defineProperty(slot, INSPECT, {
-    value: () => inspectSlot(slot),
-    enumerable: false,
-    configurable: true, // the ownKeys trap lists data only: no non-configurable own key allowed
-  });
-  return new Proxy(slot, handler);
+  const slot = new SessionSlot(session, ctx, log, expires);
+  const proxy = new Proxy<Slot>(slot, handler);
+  slot.proxy = proxy;
+  return proxy;
 }
 
 /** The slot behind a proxy made by {@link wrap}, or undefined for anything else. */
