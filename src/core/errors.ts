@@ -44,7 +44,14 @@ export class TokenInvalidError extends SealedSessionError {
   }
 }
 
-/** Why a token was refused; safe to log (never contains input). */
+/**
+ * Why a token was refused; safe to log (never contains input).
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof TokenInvalidError) log.debug({ reason: err.reason }); }
+ * ```
+ */
 export type TokenInvalidReason = 'malformed' | 'version' | 'unknown-key' | 'auth' | 'payload';
 
 /**

@@ -2,7 +2,14 @@ import { backend, KEY_BYTES } from './backend.js';
 import { fromAnyBase64, fromHex, toBase64Url, toHex } from './bytes.js';
 import { expectedType } from './errors.js';
 
-/** A 32-byte key: bytes, 64 hex characters, or base64/base64url of 32 bytes. */
+/**
+ * A 32-byte key: bytes, 64 hex characters, or base64/base64url of 32 bytes.
+ *
+ * @example
+ * ```ts
+ * const key: KeyInput = process.env.SESSION_KEY!; // from `npx sealed-session genkey`
+ * ```
+ */
 export type KeyInput = Uint8Array | string;
 
 /**

@@ -21,6 +21,15 @@ import {
 } from './errors.js';
 import { type Keyring, keyById, primaryKey } from './keyring.js';
 
+/**
+ * The version byte of the token format (docs/format.md); a token of another version is refused.
+ *
+ * @example
+ * ```ts
+ * import { TOKEN_VERSION } from 'sealed-session';
+ * TOKEN_VERSION; // 1
+ * ```
+ */
 export const TOKEN_VERSION = 1;
 const HEADER_BYTES = 5;
 const META_BYTES = 12;
@@ -28,7 +37,14 @@ const MIN_BYTES = HEADER_BYTES + NONCE_BYTES + TAG_BYTES + META_BYTES;
 /** Longer strings are refused before any decoding work. */
 export const MAX_TOKEN_LENGTH = 65_536;
 
-/** Lifetimes inside a sealed token, in milliseconds since the epoch (second precision). */
+/**
+ * Lifetimes inside a sealed token, in milliseconds since the epoch (second precision).
+ *
+ * @example
+ * ```ts
+ * const { createdAt, expiresAt } = open(token, ring, { context: 'jobs' });
+ * ```
+ */
 export interface TokenTimes {
   /** When the session was first created; kept across re-seals. */
   createdAt: number;
@@ -38,7 +54,14 @@ export interface TokenTimes {
   expiresAt?: number | undefined;
 }
 
-/** What {@link open} returns. */
+/**
+ * What {@link open} returns.
+ *
+ * @example
+ * ```ts
+ * const { value, rotated } = open<{ userId: number }>(token, ring, { context: 'ws-auth' });
+ * ```
+ */
 export interface Opened<T> extends TokenTimes {
   value: T;
   /** True when an older key of the ring opened it: re-seal to move it to the newest key. */
@@ -170,7 +193,14 @@ export function tryOpen<T = unknown>(
   };
 }
 
-/** Options of {@link seal}. */
+/**
+ * Options of {@link seal}.
+ *
+ * @example
+ * ```ts
+ * seal(value, ring, { context: 'password-reset', maxAge: 900 });
+ * ```
+ */
 export interface SealOptions {
   /** What the token is for (a cookie or session name, a job queue…). Bound into the token. */
   context: string;
@@ -182,7 +212,14 @@ export interface SealOptions {
   now?: number;
 }
 
-/** Options of {@link open}. */
+/**
+ * Options of {@link open}.
+ *
+ * @example
+ * ```ts
+ * open(token, ring, { context: 'password-reset' });
+ * ```
+ */
 export interface OpenOptions {
   /** Must equal the context the token was sealed with. */
   context: string;

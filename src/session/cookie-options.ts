@@ -1,7 +1,14 @@
 // Cookie attributes: secure defaults, validated once when a middleware is built.
 import { expectedType } from '../core/errors.js';
 
-/** Cookie attributes of the session cookie. Defaults: HttpOnly, Secure, SameSite=Lax, Path=/. */
+/**
+ * Cookie attributes of the session cookie. Defaults: HttpOnly, Secure, SameSite=Lax, Path=/.
+ *
+ * @example
+ * ```ts
+ * app.use(sealedSession({ key, cookieName: '__Host-sid', cookie: { sameSite: 'strict' } }));
+ * ```
+ */
 export interface CookieOptions {
   domain?: string;
   path?: string;

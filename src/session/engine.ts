@@ -17,15 +17,36 @@ import {
 import type { RevocationStore } from './revocation.js';
 import { Session, type SessionData, type SessionHost, type SessionState, stateOf } from './session.js';
 
-/** Browsers keep at least 4096 bytes per cookie (name, value and attributes; RFC 6265 §6.1). */
+/**
+ * Browsers keep at least 4096 bytes per cookie (name, value and attributes; RFC 6265 §6.1).
+ *
+ * @example
+ * ```ts
+ * const budget = COOKIE_BYTES * 3; // the default maxCookies
+ * ```
+ */
 export const COOKIE_BYTES = 4096;
 const DEFAULT_IDLE = 86_400;
 const DEFAULT_ABSOLUTE = 14 * 86_400;
 
-/** Where a debug line goes. Receives a reason code, never the cookie. */
+/**
+ * Where a debug line goes. Receives a reason code, never the cookie.
+ *
+ * @example
+ * ```ts
+ * sealedSession({ key, debug: (msg, { reason }) => logger.debug({ reason }, msg) });
+ * ```
+ */
 export type DebugLog = (message: string, detail: { session: string; reason: string }) => void;
 
-/** Options shared by every adapter (Fastify, Express, Web). */
+/**
+ * Options shared by every adapter (Fastify, Express, Web).
+ *
+ * @example
+ * ```ts
+ * const options: SessionOptions = { key: [newKey, oldKey], expiry: 3600, absoluteExpiry: 86_400 };
+ * ```
+ */
 export interface SessionOptions {
   /** One key or an ordered list (newest first) as bytes, hex or base64; or a ready {@link Keyring}. */
   key?: KeyInput | readonly KeyInput[] | Keyring;
@@ -58,7 +79,15 @@ export type LegacyOpener = (
   now: number,
 ) => { data: Record<string, unknown>; createdAt: number } | undefined;
 
-/** A cookie source: a `Cookie` header, or a lookup by name (Next.js `cookies()`, Fastify `request.cookies`). */
+/**
+ * A cookie source: a `Cookie` header, or a lookup by name (Next.js `cookies()`, Fastify `request.cookies`).
+ *
+ * @example
+ * ```ts
+ * engine.load(req.headers.cookie);
+ * engine.load((name) => cookieStore.get(name)?.value);
+ * ```
+ */
 export type CookieSource = string | undefined | null | ((name: string) => string | undefined);
 
 interface Payload {

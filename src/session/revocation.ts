@@ -5,6 +5,14 @@ import { expectedRange } from '../core/errors.js';
 /**
  * Remembers destroyed session ids until their sealed expiry. Methods may be sync or async; with an
  * async store the adapters open the session eagerly, before the handler runs.
+ *
+ * @example
+ * ```ts
+ * const store: RevocationStore = {
+ *   revoke: (id, until) => redis.set(`revoked:${id}`, '1', { PXAT: until }),
+ *   isRevoked: async (id) => (await redis.exists(`revoked:${id}`)) === 1,
+ * };
+ * ```
  */
 export interface RevocationStore {
   /** Marks `id` revoked until `until` (ms since epoch); after that the cookie is expired anyway. */
