@@ -32,21 +32,47 @@ declare global {
   }
 }
 
-/** `next` of a Connect/Express middleware. */
+/**
+ * `next` of a Connect/Express middleware.
+ *
+ * @example
+ * ```ts
+ * const mw = sealedSession({ key });
+ * mw(req, res, (err) => { if (err) res.statusCode = 500; });
+ * ```
+ */
 export type NextFunction = (err?: unknown) => void;
 
 /**
  * A Connect/Express middleware. Typed with `node:http` types so that it needs no Express types and
  * fits `app.use()` of Express 4/5, Connect, and routers built on them.
+ *
+ * @example
+ * ```ts
+ * const mw: SessionMiddleware = sealedSession({ key });
+ * app.use(mw);
+ * ```
  */
 export type SessionMiddleware = (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void;
 
-/** A `node:http` request carrying its session under the configured name (default `session`). */
+/**
+ * A `node:http` request carrying its session under the configured name (default `session`).
+ *
+ * @example
+ * ```ts
+ * createServer(withSession({ key }, (req: SessionRequest, res) => res.end(String(req.session.get('userId')))));
+ * ```
+ */
 export type SessionRequest<T extends object = SessionData> = IncomingMessage & { session: Session<T> };
 
 /**
  * Options of {@link sealedSession} and {@link withSession}: the shared session options, plus
  * `secret` + `salt` as an alternative to `key` (as in `@fastify/secure-session`).
+ *
+ * @example
+ * ```ts
+ * const options: ExpressSessionOptions = { secret: process.env.SESSION_SECRET!, salt: 'mq9hDxBVDbspDR6n' };
+ * ```
  */
 export interface ExpressSessionOptions extends SessionOptions {
   /**

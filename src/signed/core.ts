@@ -228,7 +228,15 @@ export interface VerifiedRequest {
  */
 export type VerifyResult = { ok: true; request: VerifiedRequest } | { ok: false; error: SignedRequestError };
 
-/** The verification core built once from options. */
+/**
+ * The verification core built once from options.
+ *
+ * @example
+ * ```ts
+ * const server: SignedServer = createSignedServer({ key: process.env.SERVER_KEY!, origin: 'https://api.example.com' });
+ * const result = await server.verify(incoming);
+ * ```
+ */
 export interface SignedServer {
   /** Resolves to the server's public key (what clients pass to `SecureFetch`). */
   readonly publicKey: Promise<string>;

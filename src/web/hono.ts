@@ -13,7 +13,14 @@ declare module 'hono' {
   }
 }
 
-/** Hono environment added by {@link honoSession}: the session under its name. */
+/**
+ * Hono environment added by {@link honoSession}: the session under its name.
+ *
+ * @example
+ * ```ts
+ * const app = new Hono<SessionVariables<{ userId: number }, 'session'>>();
+ * ```
+ */
 export type SessionVariables<T extends object, N extends string> = { Variables: { [K in N]: Session<T> } };
 
 /**

@@ -5,7 +5,14 @@ import type { SessionOptions } from '../session/engine.js';
 import type { Session, SessionData } from '../session/session.js';
 import { WebSessions } from './sessions.js';
 
-/** Cookie attributes as Next's `ResponseCookies.set(name, value, attributes)` takes them. */
+/**
+ * Cookie attributes as Next's `ResponseCookies.set(name, value, attributes)` takes them.
+ *
+ * @example
+ * ```ts
+ * const attrs: NextCookieAttributes = { httpOnly: true, secure: true, sameSite: 'lax', path: '/' };
+ * ```
+ */
 export interface NextCookieAttributes {
   path?: string;
   domain?: string;
@@ -21,6 +28,11 @@ export interface NextCookieAttributes {
 /**
  * What this helper needs of Next's cookie stores: `cookies()` from `next/headers` (Route Handlers,
  * Server Actions), `request.cookies` and `NextResponse#cookies` in middleware.
+ *
+ * @example
+ * ```ts
+ * const session = await sessions.load(cookies()); // cookies() from 'next/headers'
+ * ```
  */
 export interface NextCookieStore {
   get(name: string): { value: string } | undefined;

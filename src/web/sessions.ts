@@ -3,7 +3,14 @@
 import { type CookieSource, SessionEngine, type SessionOptions } from '../session/engine.js';
 import type { Session, SessionData } from '../session/session.js';
 
-/** Something carrying a Cookie header: a `Request`, its `Headers`, the header itself, or a lookup by name. */
+/**
+ * Something carrying a Cookie header: a `Request`, its `Headers`, the header itself, or a lookup by name.
+ *
+ * @example
+ * ```ts
+ * await sessions.load(request); // or request.headers, or the Cookie header string
+ * ```
+ */
 export type WebCookieSource = Request | Headers | CookieSource;
 
 function cookieSourceOf(source: WebCookieSource): CookieSource {

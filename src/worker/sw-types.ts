@@ -1,12 +1,26 @@
 // The few service-worker types this module needs. The project compiles against the DOM lib only
 // (no WebWorker lib, whose globals conflict with DOM), so they are declared here, structurally.
 
-/** The `install`/`activate` event of a service worker. */
+/**
+ * The `install`/`activate` event of a service worker.
+ *
+ * @example
+ * ```ts
+ * self.addEventListener('activate', (e: SwExtendableEvent) => e.waitUntil(self.clients.claim()));
+ * ```
+ */
 export interface SwExtendableEvent {
   waitUntil(p: Promise<unknown>): void;
 }
 
-/** A `message` event received by a service worker. */
+/**
+ * A `message` event received by a service worker.
+ *
+ * @example
+ * ```ts
+ * self.addEventListener('message', (e: SwMessageEvent) => console.debug(e.origin));
+ * ```
+ */
 export interface SwMessageEvent extends SwExtendableEvent {
   readonly data: unknown;
   /** The sending client; its `id` cannot be chosen by the page. */
@@ -14,7 +28,14 @@ export interface SwMessageEvent extends SwExtendableEvent {
   readonly ports: readonly MessagePort[];
 }
 
-/** A `fetch` event received by a service worker. */
+/**
+ * A `fetch` event received by a service worker.
+ *
+ * @example
+ * ```ts
+ * self.addEventListener('fetch', (e: SwFetchEvent) => e.respondWith(fetch(e.request)));
+ * ```
+ */
 export interface SwFetchEvent extends SwExtendableEvent {
   readonly request: Request;
   /** Id of the client that made the request ('' for navigations). */
