@@ -4,7 +4,7 @@
 // (the "attacker server"), and the test asserts the secret never reaches it, storage, or page code.
 import { randomBytes } from 'node:crypto';
 import { expect, type Page, test } from '@playwright/test';
-import { readBody, startServer, type TestServer } from '../support/server.js';
+import { serveSecret, startCollector, startServer, type TestServer } from '../support/server.js';
 
 const NS = 'sealed-session/keystore:auth';
 let app: TestServer;
@@ -13,19 +13,8 @@ let secret = '';
 const loot: string[] = [];
 
 test.beforeAll(async () => {
-  app = await startServer((_req, res, url) => {
-    if (url.pathname !== '/secret') return false;
-    res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
-    res.end(secret);
-    return true;
-  });
-  evil = await startServer(async (req, res, url) => {
-    if (url.pathname !== '/collect') return false;
-    loot.push((await readBody(req)).toString('utf8'));
-    res.writeHead(204, { 'access-control-allow-origin': '*' });
-    res.end();
-    return true;
-  });
+  app = await startServer(serveSecret(() => secret));
+  evil = await startCollector(loot);
 });
 test.afterAll(async () => {
   await app.close();

@@ -14,7 +14,7 @@ import {
   signatureParams,
 } from '../../../src/signed/protocol.js';
 import { createExpressAuth, type NodeMiddleware } from '../../../src/signed/server.js';
-import { readBody, startServer, type TestServer } from '../support/server.js';
+import { readBody, startCollector, startServer, type TestServer } from '../support/server.js';
 
 let app: TestServer;
 let evil: TestServer;
@@ -82,13 +82,7 @@ test.beforeAll(async () => {
     });
     return true;
   });
-  evil = await startServer(async (req, res, url) => {
-    if (url.pathname !== '/collect') return false;
-    loot.push((await readBody(req)).toString('utf8'));
-    res.writeHead(204, { 'access-control-allow-origin': '*' });
-    res.end();
-    return true;
-  });
+  evil = await startCollector(loot);
 });
 test.afterAll(async () => {
   await app.close();

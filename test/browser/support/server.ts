@@ -113,3 +113,27 @@ export async function startServer(handler?: Handler, host = '127.0.0.1'): Promis
       }),
   };
 }
+
+/**
+ * An "attacker" origin for exfiltration tests: records every body POSTed to `/collect` into
+ * `loot` (CORS open, as a real attacker's endpoint would be).
+ */
+export function startCollector(loot: string[]): Promise<TestServer> {
+  return startServer(async (req, res, url) => {
+    if (url.pathname !== '/collect') return false;
+    loot.push((await readBody(req)).toString('utf8'));
+    res.writeHead(204, { 'access-control-allow-origin': '*' });
+    res.end();
+    return true;
+  });
+}
+
+/** A handler serving the current secret at `/secret` (what a login would hand the page). */
+export function serveSecret(secret: () => string): Handler {
+  return (_req, res, url) => {
+    if (url.pathname !== '/secret') return false;
+    res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
+    res.end(secret());
+    return true;
+  };
+}
