@@ -4,7 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { expect, type Page } from '@playwright/test';
 import { readBody, startServer, type TestServer } from '../support/server.js';
+import { dumpStorage } from './hostile.js';
 
 export interface Seen {
   method: string;
@@ -161,4 +163,20 @@ export function misplacedToken(h: Harness): string[] {
     if (JSON.stringify(s).includes(h.token) && !s.path.startsWith('/api/'))
       out.push(`app ${s.method} ${s.path}`);
   return out;
+}
+
+/**
+ * The three places a token could end up, checked after an attack: values the page script got
+ * back, the attacker's server (and any request that carried the token where it must not), and
+ * storage. Waits first so that stray requests (beacons, no-cors exfiltration) have landed.
+ */
+export async function expectTokenNotLeaked(
+  h: Harness,
+  page: Page,
+  pageValues: unknown = null,
+): Promise<void> {
+  await page.waitForTimeout(200);
+  expect(JSON.stringify(pageValues ?? null)).not.toContain(h.token);
+  expect(misplacedToken(h)).toEqual([]);
+  expect(await page.evaluate(dumpStorage)).not.toContain(h.token);
 }

@@ -1,8 +1,7 @@
 // sealed-session/worker in real Chromium: a module service worker (test/browser/pages/worker/sw.js,
 // served at /sw.js) holding the token, and the page client. Attacks run in the page after load.
 import { expect, type Page, test } from '@playwright/test';
-import { type Harness, misplacedToken, startHarness } from '../vault/harness.js';
-import { dumpStorage } from '../vault/hostile.js';
+import { expectTokenNotLeaked, type Harness, startHarness } from '../vault/harness.js';
 import { hostileUrls } from '../vault/urls.js';
 
 let h: Harness;
@@ -45,12 +44,8 @@ async function login(page: Page): Promise<void> {
   );
 }
 
-async function expectNoLeak(page: Page, pageValues: unknown = null): Promise<void> {
-  await page.waitForTimeout(200);
-  expect(JSON.stringify(pageValues ?? null)).not.toContain(h.token);
-  expect(misplacedToken(h)).toEqual([]);
-  expect(await page.evaluate(dumpStorage)).not.toContain(h.token);
-}
+const expectNoLeak = (page: Page, pageValues?: unknown): Promise<void> =>
+  expectTokenNotLeaked(h, page, pageValues);
 
 const calls = (path: string) => h.appLog.filter((s) => s.path === path);
 
