@@ -3,6 +3,7 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { expectedRange, expectedType } from '../core/errors.js';
+import { type Sodium, sodiumBackend } from '../core/sodium.js';
 import { bytesToHex, fromBase64, toBase64, utf8Decode, utf8ToBytes } from './bytes.js';
 import { type SignedFailureReason, SignedRequestError } from './errors.js';
 import {
@@ -88,43 +89,17 @@ export interface SignedServerOptions {
   now?: () => number;
 }
 
-interface NativeSodium extends NativeEd25519 {
-  crypto_aead_xchacha20poly1305_ietf_encrypt(
-    c: Uint8Array,
-    m: Uint8Array,
-    ad: Uint8Array | null,
-    nsec: null,
-    npub: Uint8Array,
-    k: Uint8Array,
-  ): number;
-  crypto_aead_xchacha20poly1305_ietf_decrypt(
-    m: Uint8Array,
-    nsec: null,
-    c: Uint8Array,
-    ad: Uint8Array | null,
-    npub: Uint8Array,
-    k: Uint8Array,
-  ): number;
-}
+type NativeSodium = NativeEd25519 & Sodium;
 
-/** libsodium's XChaCha20-Poly1305 (IETF): the same bytes as @noble/ciphers, about 10x cheaper here. */
+const NO_AD = new Uint8Array(0);
+
+/** libsodium's XChaCha20-Poly1305 (IETF) through the core's sodium backend: the same bytes as @noble/ciphers, cheaper. */
 function sodiumAead(s: NativeSodium): Aead {
+  const b = sodiumBackend(s);
   return Object.freeze({
-    encrypt(key: Uint8Array, nonce: Uint8Array, plain: Uint8Array) {
-      const out = new Uint8Array(plain.length + 16);
-      s.crypto_aead_xchacha20poly1305_ietf_encrypt(out, plain, null, null, nonce, key);
-      return out;
-    },
-    decrypt(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array) {
-      if (sealed.length < 16) return null;
-      const out = new Uint8Array(sealed.length - 16);
-      try {
-        s.crypto_aead_xchacha20poly1305_ietf_decrypt(out, null, sealed, null, nonce, key);
-        return out;
-      } catch {
-        return null;
-      }
-    },
+    encrypt: (key: Uint8Array, nonce: Uint8Array, plain: Uint8Array) => b.seal(key, nonce, plain, NO_AD),
+    decrypt: (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array) =>
+      b.open(key, nonce, sealed, NO_AD) ?? null,
   });
 }
 
