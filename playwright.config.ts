@@ -1,18 +1,6 @@
 import { defineConfig } from '@playwright/test';
 
-// Debian's chromium: Playwright cannot download its own browser on these machines.
-export const chromiumLaunch = {
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-  ],
-};
+import { chromiumLaunch } from './scripts/chromium.mjs';
 
 export default defineConfig({
   testDir: 'test/browser',

@@ -1,24 +1,18 @@
 // `node scripts/screenshot.mjs`: regenerates docs/playground-summary.png from the live summary
 // page — builds dist/, starts the playground on a free loopback port, runs every check in
 // Chromium (the same binary and flags as the browser tests) and captures the filled matrix.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright';
+import { chromiumLaunch } from './chromium.mjs';
 import { build, ensureNodeModules, root } from './ensure.mjs';
 
 ensureNodeModules();
 // --no-build: use the dist/ already built (or the one PLAYGROUND_DIST points at).
 if (!process.argv.includes('--no-build')) build();
 
-// The launch flags live in playwright.config.ts (TypeScript, which Node 20 cannot import): read them.
-const config = readFileSync(join(root, 'playwright.config.ts'), 'utf8');
-const argsBlock = /args:\s*\[([^\]]*)\]/.exec(config)?.[1] ?? '';
-const args = [...argsBlock.matchAll(/'([^']+)'/g)].map((m) => m[1]);
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
 const { startPlayground } = await import('../playground/server.mjs');
 const pg = await startPlayground({ port: 0, quiet: true });
-const browser = await chromium.launch({ executablePath, args, headless: true });
+const browser = await chromium.launch(chromiumLaunch);
 try {
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, colorScheme: 'light' });
   const page = await context.newPage();
