@@ -138,3 +138,18 @@ export function expectedRange(what: string, expected: string, got: unknown): Ran
   const shown = typeof got === 'number' ? String(got) : describe(got);
   return new RangeError(`${what}: expected ${expected}, got ${shown}`);
 }
+
+/**
+ * The random source returned output no real generator produces (all zero bytes, or the same bytes
+ * twice): a broken polyfill or a stub. Nothing is sealed with it.
+ *
+ * @example
+ * ```ts
+ * try { seal(value, ring); } catch (err) { if (err instanceof RandomSourceError) alertOps(err.code); }
+ * ```
+ */
+export class RandomSourceError extends SealedSessionError {
+  constructor(what: string) {
+    super('ERR_RANDOM_SOURCE', `random source is broken: it ${what}`);
+  }
+}
