@@ -12,7 +12,7 @@ import type {
 import fp from 'fastify-plugin';
 import { toHex } from '../core/bytes.js';
 import { expectedType } from '../core/errors.js';
-import { checkDeriveOptions, deriveKey } from '../core/kdf.js';
+import { deriveKey } from '../core/kdf.js';
 import { createKeyring } from '../core/keyring.js';
 import { useNativeBackend } from '../core/native.js';
 import { sealTimes } from '../core/token.js';
@@ -22,6 +22,7 @@ import type { Session as CoreSession, SessionData as CoreSessionData } from '../
 import { stateOf } from '../session/session.js';
 import { createLegacyReader, LEGACY_MESSAGES, type LegacyReader, type LegacyReason } from './legacy.js';
 import {
+  checkSecret,
   cookieSigningSecret,
   type ParsedConfig,
   parseConfig,
@@ -69,8 +70,11 @@ export type Session<T = SessionData> = Partial<T> & {
   get(key: string): any;
   /** Throws CookieTooLargeError (session unchanged) if the sealed session would not fit in `maxCookies`. */
   set<K extends keyof T>(key: K, value: T[K] | undefined): void;
-  /** A shallow copy of the data. */
-  data(): Partial<T>;
+  /**
+   * A shallow copy of the data. Typed `T | undefined` as the original types it (it always returns
+   * an object here; `?? {}` or `!` when your code needs it defined).
+   */
+  data(): T | undefined;
   /** Destroys the session: the response clears the cookie (and revokes its id if a store is set). */
   delete(): void;
   /** Cookie attributes for this response only. */
@@ -175,7 +179,7 @@ async function sealedSession(fastify: FastifyInstance, options: SecureSessionPlu
     }
     names.add(p.sessionName);
     cookieNames.add(p.cookieName);
-    if (p.secret) checkDeriveOptions(p.secret, what(i));
+    if (p.secret) checkSecret(p.secret, what(i));
   });
 
   const ctx: LogContext = { log: undefined, reason: undefined, legacyReason: undefined };

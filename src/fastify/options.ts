@@ -5,6 +5,7 @@
 import { blake2b } from '@noble/hashes/blake2.js';
 import { toHex } from '../core/bytes.js';
 import { describe, expectedType } from '../core/errors.js';
+import { checkDeriveOptions } from '../core/kdf.js';
 import type { KeyInput } from '../core/keys.js';
 import { parseKey } from '../core/keys.js';
 import type { CookieOptions } from '../session/cookie-options.js';
@@ -183,6 +184,31 @@ export function parseConfig(raw: unknown, what: string): ParsedConfig {
     legacy: o.legacy,
     options: o,
   };
+}
+
+/** The original's own words where it refuses a secret or a salt (its tests compare them exactly). */
+export const SECRET_MESSAGE = 'secret must be at least 32 bytes';
+export const SALT_MESSAGE = 'salt must be length 16';
+
+/**
+ * Validates `secret` + `salt` before any derivation. A secret that is too short or a salt that is
+ * not 16 bytes is refused with `@fastify/secure-session`'s exact message (code that compares it keeps
+ * working); the "expected X, got Y" detail, naming the session's index, is the error's `cause`.
+ * Other misuse (a number as the secret) keeps the project's message.
+ */
+export function checkSecret(secret: NonNullable<ParsedConfig['secret']>, what: string): void {
+  try {
+    checkDeriveOptions(secret, what);
+  } catch (err) {
+    const message = (err as Error).message;
+    const original = message.startsWith(`${what}.secret: expected a secret of at least`)
+      ? SECRET_MESSAGE
+      : message.startsWith(`${what}.salt: expected a salt of`)
+        ? SALT_MESSAGE
+        : undefined;
+    if (original === undefined) throw err;
+    throw new RangeError(original, { cause: err });
+  }
 }
 
 /**
