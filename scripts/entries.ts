@@ -13,6 +13,6 @@ export const entries: Record<string, string> = {
   vault: 'src/vault/index.ts',
   worker: 'src/worker/index.ts',
   signed: 'src/signed/index.ts',
-  'signed-server': 'src/signed/server.ts',
+  'signed-server': 'src/signed/server/index.ts',
   cli: 'src/cli.ts',
 };

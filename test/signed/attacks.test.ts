@@ -11,7 +11,7 @@ import {
   SignedResponseError,
 } from '../../src/signed/index.js';
 import { contentDigest } from '../../src/signed/protocol.js';
-import { createSignedHandler } from '../../src/signed/server.js';
+import { createSignedHandler } from '../../src/signed/server/index.js';
 import { makeRig, ORIGIN, remake } from './helpers.js';
 
 async function refused(p: Promise<unknown>, status = 401): Promise<SignedResponseError> {

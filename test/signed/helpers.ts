@@ -6,7 +6,11 @@ import {
   SecureFetch,
   type SecureFetchFunction,
 } from '../../src/signed/index.js';
-import { createSignedHandler, MemoryReplayCache, type SignedServerOptions } from '../../src/signed/server.js';
+import {
+  createSignedHandler,
+  MemoryReplayCache,
+  type SignedServerOptions,
+} from '../../src/signed/server/index.js';
 
 export const ORIGIN = 'https://api.example.test';
 

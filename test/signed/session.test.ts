@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ctEqual, fromBase64, toBase64 } from '../../src/signed/bytes.js';
 import { CryptoSession, generateKeyPair, generateSecretKey, getPublicKey } from '../../src/signed/index.js';
-import { createSignedServer } from '../../src/signed/server.js';
+import { createSignedServer } from '../../src/signed/server/index.js';
 import { parseDictionary, serializeInnerList } from '../../src/signed/sf.js';
 import { makeRig } from './helpers.js';
 

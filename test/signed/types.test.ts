@@ -15,7 +15,7 @@ import {
   type NodeMiddleware,
   type PeerSession,
   type SignedServerOptions,
-} from '../../src/signed/server.js';
+} from '../../src/signed/server/index.js';
 
 describe('types', () => {
   it('public shapes', () => {

@@ -13,7 +13,7 @@ import {
   signatureHeaders,
   signatureParams,
 } from '../../../src/signed/protocol.js';
-import { createExpressAuth, type NodeMiddleware } from '../../../src/signed/server.js';
+import { createExpressAuth, type NodeMiddleware } from '../../../src/signed/server/index.js';
 import { readBody, startCollector, startServer, type TestServer } from '../support/server.js';
 
 let app: TestServer;

@@ -1,0 +1,174 @@
+// Web `Request` / `Response` handlers of `sealed-session/signed/server`: Next.js App Router, Hono,
+// Bun, Deno, Workers.
+import { expectedType } from '../../core/errors.js';
+import {
+  optionsFromEnv,
+  type PeerSession,
+  type SealedReply,
+  type SignedServer,
+  type SignedServerOptions,
+  type VerifiedRequest,
+} from '../core.js';
+import { jsonBytes, toCore, UNAUTHORIZED_MESSAGE } from './shared.js';
+
+/**
+ * What a Web handler receives besides the Request.
+ *
+ * @example
+ * ```ts
+ * export const GET = createSignedHandler(options, (req, secure: SecureContext) => secure.json({ data: secure.data }));
+ * ```
+ */
+export interface SecureContext {
+  readonly session: PeerSession;
+  /** Decrypted body: JSON, text or bytes; undefined if none. */
+  readonly data: unknown;
+  /** A signed, encrypted JSON response bound to this request. */
+  json(value: unknown, init?: { status?: number; headers?: HeadersInit }): Promise<Response>;
+  /** A signed, encrypted text or byte response bound to this request. */
+  send(
+    body: string | Uint8Array,
+    init?: { status?: number; headers?: HeadersInit; contentType?: string },
+  ): Promise<Response>;
+}
+
+/**
+ * A Web handler protected by {@link createSignedHandler}.
+ *
+ * @example
+ * ```ts
+ * const handler: SignedWebHandler<[]> = async (_req, secure) => secure.send('pong');
+ * ```
+ */
+export type SignedWebHandler<C extends unknown[]> = (
+  request: Request,
+  secure: SecureContext,
+  ...rest: C
+) => Response | Promise<Response>;
+
+const sealedResponses = new WeakSet<Response>();
+
+/** Reads a Web body up to `limit` bytes (false beyond it, without buffering the rest). */
+async function readWebBody(request: Request, limit: number): Promise<Uint8Array | null | false> {
+  if (!request.body) return null;
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel();
+      return false;
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+function toResponse(reply: SealedReply, extra?: HeadersInit): Response {
+  const headers = new Headers(extra);
+  for (const [k, v] of Object.entries(reply.headers)) headers.set(k, v);
+  const res = new Response(reply.body === '' ? null : reply.body, { status: reply.status, headers });
+  sealedResponses.add(res);
+  return res;
+}
+
+function unauthorizedResponse(): Response {
+  return new Response(UNAUTHORIZED_MESSAGE, {
+    status: 401,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+  });
+}
+
+/**
+ * Protects a Web `Request` handler (Next.js App Router route, Hono, Bun, Deno, Workers). The
+ * handler receives a {@link SecureContext}; any plain `Response` it returns is signed and encrypted
+ * on the way out. Failures get 401 and the handler never runs.
+ *
+ * @example
+ * ```ts
+ * // app/api/notes/route.ts
+ * export const POST = createSignedHandler({ key: process.env.SERVER_KEY!, origin: 'https://app.example.com' },
+ *   async (req, secure) => secure.json({ saved: secure.data }));
+ * ```
+ */
+export function createSignedHandler<C extends unknown[]>(
+  options: SignedServerOptions | SignedServer,
+  handler: SignedWebHandler<C>,
+): (request: Request, ...rest: C) => Promise<Response> {
+  const core = toCore(options);
+  const maxBody = (options as SignedServerOptions).maxBodySize ?? 1 << 20;
+  if (typeof handler !== 'function') throw expectedType('handler', 'a function', handler);
+  return async (request, ...rest) => {
+    let verified: VerifiedRequest;
+    try {
+      const declared = Number(request.headers.get('content-length') ?? 0);
+      if (declared > maxBody) return unauthorizedResponse();
+      const body = await readWebBody(request, maxBody);
+      if (body === false) return unauthorizedResponse();
+      const url = new URL(request.url);
+      const r = await core.verify({
+        method: request.method,
+        path: url.pathname + url.search,
+        // Web runtimes often hide Host: the URL's host picks among several configured origins.
+        header: (n) => (n === 'host' ? (request.headers.get('host') ?? url.host) : request.headers.get(n)),
+        body,
+      });
+      if (!r.ok) return unauthorizedResponse();
+      verified = r.request;
+    } catch {
+      return unauthorizedResponse();
+    }
+    const secure: SecureContext = Object.freeze({
+      session: verified.session,
+      data: verified.data,
+      json: async (value: unknown, init?: { status?: number; headers?: HeadersInit }) =>
+        toResponse(
+          await verified.seal(init?.status ?? 200, jsonBytes(value), 'application/json'),
+          init?.headers,
+        ),
+      send: async (
+        body: string | Uint8Array,
+        init?: { status?: number; headers?: HeadersInit; contentType?: string },
+      ) => toResponse(await verified.seal(init?.status ?? 200, body, init?.contentType), init?.headers),
+    });
+    const res = await handler(request, secure, ...rest);
+    if (sealedResponses.has(res)) return res;
+    // A plain Response from the handler: seal it here so nothing leaves unsigned.
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    const headers = new Headers(res.headers);
+    const type = headers.get('content-type') ?? 'application/octet-stream';
+    for (const h of ['content-type', 'content-length', 'content-encoding']) headers.delete(h);
+    return toResponse(await verified.seal(res.status, bytes, type), headers);
+  };
+}
+
+/**
+ * Next.js App Router wrapper configured from `CRYPTO_SESSION_KEY` / `CRYPTO_SESSION_HOST`.
+ *
+ * @example
+ * ```ts
+ * export const GET = useAuthWithRoute(async (req, secure) => secure.json({ you: secure.session.peerKey }));
+ * ```
+ */
+export function useAuthWithRoute<C extends unknown[]>(
+  handler: SignedWebHandler<C>,
+): (request: Request, ...rest: C) => Promise<Response> {
+  let wrapped: ((request: Request, ...rest: C) => Promise<Response>) | null = null;
+  return async (request, ...rest) => {
+    try {
+      wrapped ??= createSignedHandler(optionsFromEnv(), handler);
+    } catch {
+      return unauthorizedResponse();
+    }
+    return wrapped(request, ...rest);
+  };
+}
