@@ -8,7 +8,6 @@ import {
   isArray,
   loadHref,
   RealURL,
-  slice,
   startsWith,
   toLower,
   urlOrigin,
@@ -29,7 +28,11 @@ import {
 export interface AllowRule {
   /** Exact origin, `scheme://host[:port]`, e.g. `https://api.example.com`. */
   origin: string;
-  /** Path prefix starting with `/`, matched per segment: `/api` matches `/api` and `/api/x`, not `/api-x`. */
+  /**
+   * Path prefix starting with `/`. Without a trailing slash it names a segment and what is below
+   * it: `/api` matches `/api` and `/api/x`, not `/api-x`. With a trailing slash it means exactly
+   * that: `/api/` matches `/api/` and `/api/x`, not the bare `/api`. `/` covers the whole origin.
+   */
   pathPrefix: string;
   /** Upper-case methods allowed for this entry, from GET, HEAD, POST, PUT, PATCH, DELETE. */
   methods: readonly Method[];
@@ -48,7 +51,10 @@ export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** One compiled entry: frozen, null-prototype. */
 export interface Rule {
   readonly o: string;
-  readonly p: string;
+  /** The one path matched exactly (a prefix without trailing slash), or undefined. */
+  readonly e: string | undefined;
+  /** Paths starting with this (always ends with `/`) match. */
+  readonly s: string;
   readonly m: Readonly<Record<string, true>>;
 }
 
@@ -138,10 +144,16 @@ export function compileAllow(allow: unknown, where: string): Rules {
       else n = 0;
     }
     if (n === 0) throw expectedType(`${at}.methods`, `a non-empty array of ${METHODS}`, methods);
-    // '/api/' and '/api' both mean "the /api segment and below"; '/' (kept as '') the whole origin.
-    const l = prefix.length;
-    const p = charCode(prefix, l - 1) === 47 ? slice(prefix, 0, l - 1) : prefix;
-    rules[rules.length++] = freeze({ __proto__: null, o: origin, p, m: freeze(m) }) as Rule;
+    // '/api' means the /api segment and below it; '/api/' only what is below it (not the bare
+    // '/api', THREATS 46); '/' the whole origin.
+    const slash = charCode(prefix, prefix.length - 1) === 47;
+    rules[rules.length++] = freeze({
+      __proto__: null,
+      o: origin,
+      e: slash ? undefined : prefix,
+      s: slash ? prefix : `${prefix}/`,
+      m: freeze(m),
+    }) as Rule;
   }
   return freeze(rules);
 }
@@ -173,7 +185,7 @@ export function matchUrl(rules: Rules, input: string, method: string): URL | Ref
   for (let i = 0; i < rules.length; i++) {
     const r = rules[i]!;
     if (r.o !== origin || r.m[method] !== true) continue;
-    if (path === r.p || startsWith(path, `${r.p}/`)) return u;
+    if (path === r.e || startsWith(path, r.s)) return u;
   }
   return 'not-allowed';
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileAllow, matchUrl } from '../../src/vault/allow.js';
 import { createVault, VaultError } from '../../src/vault/index.js';
@@ -128,6 +129,57 @@ describe('matchUrl', () => {
       `${A}/a/../api/x`,
     ])
       expect(ok(u), u).toBe(true);
+  });
+});
+
+describe('path prefixes mean what they say (THREATS 46)', () => {
+  const compile = (pathPrefix: string) => compileAllow([{ origin: A, pathPrefix, methods: ['GET'] }], 't');
+  const hit = (pathPrefix: string, path: string) =>
+    typeof matchUrl(compile(pathPrefix), `${A}${path}`, 'GET') !== 'string';
+
+  it('a trailing slash leaves the bare segment outside', () => {
+    expect(hit('/api/', '/api')).toBe(false);
+    expect(hit('/api/', '/api/')).toBe(true);
+    expect(hit('/api/', '/api/x')).toBe(true);
+    expect(hit('/api/', '/api-x/')).toBe(false);
+    expect(hit('/v1/users/', '/v1/users')).toBe(false);
+    expect(hit('/v1/users/', '/v1/users/7')).toBe(true);
+  });
+
+  it('without a trailing slash the segment and what is below it match, nothing else', () => {
+    expect(hit('/api', '/api')).toBe(true);
+    expect(hit('/api', '/api/')).toBe(true);
+    expect(hit('/api', '/api/x')).toBe(true);
+    expect(hit('/api', '/apix')).toBe(false);
+    expect(hit('/', '/')).toBe(true);
+    expect(hit('/', '/anything/at/all')).toBe(true);
+  });
+
+  it('property: with a trailing slash a path matches iff it starts with the prefix; without, iff it is the segment or below it', () => {
+    const seg = fc.stringMatching(/^[a-z0-9-]{1,3}$/);
+    const segs = fc.array(seg, { minLength: 1, maxLength: 3 });
+    // Paths near the prefix (the same segments, one more, one fewer, a longer last one) and random ones.
+    const near = segs.chain((ps) =>
+      fc.tuple(
+        fc.constant(ps),
+        fc.oneof(
+          fc.constant(ps),
+          seg.map((x) => [...ps, x]),
+          fc.constant(ps.slice(0, -1)),
+          seg.map((x) => [...ps.slice(0, -1), `${ps[ps.length - 1]}${x}`]),
+          fc.array(seg, { maxLength: 3 }),
+        ),
+      ),
+    );
+    fc.assert(
+      fc.property(near, fc.boolean(), fc.boolean(), ([ps, qs], slash, qslash) => {
+        const prefix = `/${ps.join('/')}${slash ? '/' : ''}`;
+        const path = `/${qs.join('/')}${qslash && qs.length ? '/' : ''}`;
+        const expected = slash ? path.startsWith(prefix) : path === prefix || path.startsWith(`${prefix}/`);
+        expect(hit(prefix, path)).toBe(expected);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

@@ -28,6 +28,17 @@ describe('installTokenWorker', () => {
     expect(() => installTokenWorker(scope, { allow, scheme: '' })).toThrow('options.scheme');
   });
 
+  it('reads a trailing-slash prefix as the vault does: the bare segment is outside (THREATS 46)', () => {
+    const { scope } = fakeScope();
+    const slashed = [{ origin: 'https://api.example.com', pathPrefix: '/auth/', methods: ['POST'] as const }];
+    expect(() =>
+      installTokenWorker(scope, { allow: slashed, refresh: { url: 'https://api.example.com/auth' } }),
+    ).toThrow('options.refresh: expected { url, method? }');
+    expect(() =>
+      installTokenWorker(scope, { allow: slashed, refresh: { url: 'https://api.example.com/auth/refresh' } }),
+    ).not.toThrow();
+  });
+
   it('registers install, activate, message and fetch listeners', () => {
     const { scope, listeners } = fakeScope();
     installTokenWorker(scope, { allow });

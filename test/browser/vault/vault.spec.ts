@@ -106,6 +106,36 @@ test('login, authenticated fetch, logout', async ({ page }) => {
   await expectNoLeak(page);
 });
 
+test('THREATS 46: a path prefix with a trailing slash does not authorise the bare segment', async ({
+  page,
+}) => {
+  await open(page);
+  const r = await page.evaluate(async () => {
+    const o = location.origin;
+    const v = (
+      window as unknown as { createVault: typeof import('../../../src/vault/index.js').createVault }
+    ).createVault({
+      allow: [
+        { origin: o, pathPrefix: '/auth/login', methods: ['POST'] },
+        { origin: o, pathPrefix: '/api/', methods: ['GET'] },
+      ],
+    });
+    await v.login('/auth/login', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'alice', password: 'pw' }),
+    });
+    const code = (p: Promise<Response>) =>
+      p.then(
+        (res) => res.status,
+        (e) => e.code,
+      );
+    return [await code(v.fetch('/api')), await code(v.fetch('/api?x=1')), await code(v.fetch('/api/t46'))];
+  });
+  expect(r).toEqual(['ERR_VAULT_NOT_ALLOWED', 'ERR_VAULT_NOT_ALLOWED', 200]);
+  expect(h.appLog.filter((s) => s.path === '/api' || s.path.startsWith('/api?'))).toEqual([]);
+  expect(apiCalls('/api/t46').map((s) => s.authorization)).toEqual([`Bearer ${h.token}`]);
+});
+
 test('THREATS 20: frozen API, no getter or setter for the token, caller objects untouched', async ({
   page,
 }) => {
