@@ -70,12 +70,9 @@ describe('deriveKeyring', () => {
     [null, /^options: expected an object with a secret, got null$/],
   ])('refuses misuse %# at once, without echoing the secret', (options, message) => {
     expect(() => deriveKeyring(options as never)).toThrow(message);
-    try {
-      checkDeriveOptions(options);
-    } catch (err) {
-      expect((err as Error).message).not.toContain('xxxxxxxx');
-      expect((err as Error).message).not.toContain(secret);
-    }
+    // The messages are anchored: they hold nothing of the secret. Asserting the throw (instead of
+    // checking inside a catch) means a check that stops refusing fails here.
+    expect(() => checkDeriveOptions(options)).toThrow(message);
   });
 
   it('with libsodium: byte-identical to @fastify/secure-session, with and without a salt', async () => {

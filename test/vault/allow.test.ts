@@ -53,14 +53,13 @@ describe('createVault options', () => {
   });
 
   it('never echoes the values it refuses', () => {
-    try {
+    const refuse = () =>
       createVault({
         allow: [{ origin: 'https://secret-host.example', pathPrefix: 'secret', methods: ['GET'] }],
       });
-    } catch (e) {
-      expect((e as Error).message).not.toContain('secret');
-      expect((e as Error).message).toContain('got a string of 6 characters');
-    }
+    // Asserted on the throw itself, so a vault that stops refusing fails here.
+    expect(refuse).toThrow('got a string of 6 characters');
+    expect(refuse).toThrow(/^(?!.*secret)/s);
   });
 
   it('returns a frozen object with the four members and no token accessor', () => {
