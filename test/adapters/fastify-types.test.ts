@@ -52,6 +52,18 @@ function compileOnly(): void {
   void notNull;
 }
 
-it('type-level tests compile (see tsc)', () => {
-  expect(typeof compileOnly).toBe('function');
+// compileOnly is compiled, each @ts-expect-error checked, by test/types/typecheck.test.ts. What the
+// types refuse is refused at run time too, for JavaScript callers and `as never` casts:
+it('options the types refuse are refused at registration', async () => {
+  void compileOnly;
+  await expect(
+    Fastify()
+      .register(sealedSession, { key: 42 } as never)
+      .ready(),
+  ).rejects.toThrow(/^options\.key: expected /);
+  await expect(
+    Fastify()
+      .register(sealedSession, { key: generateKey('hex'), expiry: '1h' } as never)
+      .ready(),
+  ).rejects.toThrow(/^options\.expiry: expected /);
 });

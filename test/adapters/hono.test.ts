@@ -56,13 +56,21 @@ async function call(a: App, path: string, j: Record<string, string> = {}, method
 }
 
 describe('sealed-session/web: honoSession', () => {
-  it('types c.get("session") via ContextVariableMap and c.var via the middleware generic', () => {
+  it('types c.get("session") via ContextVariableMap and c.var via the middleware generic', async () => {
+    const plain = new Hono().use(honoSession({ key }));
+    plain.get('/', (c) => {
+      expectTypeOf(c.get('session')).toEqualTypeOf<Session<SessionData>>();
+      return c.json({ isSession: typeof c.get('session').set === 'function' });
+    });
     const a = new Hono().use(honoSession<Data, 'cart'>({ key, sessionName: 'cart' }));
     a.get('/', (c) => {
-      expectTypeOf(c.get('session')).toEqualTypeOf<Session<SessionData>>();
       expectTypeOf(c.var.cart).toEqualTypeOf<Session<Data>>();
-      return c.text('');
+      c.var.cart.set('user', 'carol');
+      return c.json({ user: c.var.cart.get('user') });
     });
+    // The handlers run: what the types promise is there at run time too.
+    expect(await (await plain.request('/')).json()).toEqual({ isSession: true });
+    expect(await (await a.request('/')).json()).toEqual({ user: 'carol' });
   });
 
   it('round-trips a session; read-only requests write no cookie', async () => {
