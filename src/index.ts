@@ -17,7 +17,11 @@ export { open, seal, TOKEN_VERSION } from './core/token.js';
 export type { CookieOptions } from './session/cookie-options.js';
 export type { CookieSource, DebugLog, SessionOptions } from './session/engine.js';
 export { COOKIE_BYTES, SessionEngine } from './session/engine.js';
-export type { RevocationStore } from './session/revocation.js';
+export type {
+  MemoryRevocationOptions,
+  RevocationCheck,
+  RevocationStore,
+} from './session/revocation.js';
 export { MemoryRevocationStore } from './session/revocation.js';
 export type { SessionData } from './session/session.js';
 export { Session } from './session/session.js';

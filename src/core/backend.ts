@@ -2,7 +2,8 @@
 // libsodium (sodium-native) as a fast path. Both implementations produce byte-identical tokens;
 // test/core/backend.test.ts checks them against each other.
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { fromBase64Url, toBase64Url } from './bytes.js';
+import { fromBase64Url, toBase64Url } from '../internal/base64.js';
+import { randomBytes } from '../internal/random.js';
 
 export const NONCE_BYTES = 24;
 export const TAG_BYTES = 16;
@@ -10,6 +11,7 @@ export const KEY_BYTES = 32;
 
 export interface Backend {
   readonly name: string;
+  /** `n` fresh random bytes, checked (src/internal/random.ts): throws RandomSourceError otherwise. */
   randomBytes(n: number): Uint8Array;
   /** XChaCha20-Poly1305 (IETF): ciphertext || 16-byte tag. */
   seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array;
@@ -35,9 +37,7 @@ export interface Backend {
 
 export const portableBackend: Backend = {
   name: 'noble',
-  randomBytes(n) {
-    return crypto.getRandomValues(new Uint8Array(n));
-  },
+  randomBytes,
   seal(key, nonce, plaintext, ad) {
     return xchacha20poly1305(key, nonce, ad).encrypt(plaintext);
   },

@@ -4,7 +4,7 @@
 // it runs once, off the event loop when libsodium is loaded, otherwise in slices that yield.
 // Portable: no `node:` imports; Node entry points plug libsodium in through setNativePwhash().
 import { argon2idAsync } from '@noble/hashes/argon2.js';
-import { fromAnyBase64, utf8 } from './bytes.js';
+import { fromBase64, utf8 } from '../internal/base64.js';
 import { expectedRange, expectedType } from './errors.js';
 import { createKeyring, type Keyring } from './keyring.js';
 
@@ -19,7 +19,7 @@ export const MIN_SECRET_LENGTH = 32;
 
 // `@fastify/secure-session`'s built-in salt. Static, hence weak (same salt for every application);
 // kept only so that existing cookies made without a salt still open. Prefer a random key.
-const DEFAULT_SALT = fromAnyBase64('mq9hDxBVDbspDR6nLfFT1g==')!;
+const DEFAULT_SALT = fromBase64('mq9hDxBVDbspDR6nLfFT1g==')!;
 
 /** A crypto_pwhash implementation: Argon2id v1.3, 32-byte output. */
 export type Pwhash = (

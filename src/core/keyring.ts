@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes } from '@noble/hashes/utils.js';
-import { utf8 } from './bytes.js';
+import { utf8 } from '../internal/base64.js';
 import { expectedType } from './errors.js';
 import { type KeyInput, parseKey } from './keys.js';
 

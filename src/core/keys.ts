@@ -1,5 +1,5 @@
+import { fromBase64, fromBase64Url, fromHex, toBase64Url, toHex } from '../internal/base64.js';
 import { backend, KEY_BYTES } from './backend.js';
-import { fromAnyBase64, fromHex, toBase64Url, toHex } from './bytes.js';
 import { expectedType } from './errors.js';
 
 /**
@@ -30,6 +30,8 @@ export function generateKey(encoding?: 'hex' | 'base64url'): Uint8Array | string
   return key;
 }
 
+const decodeBase64 = (s: string): Uint8Array | undefined => fromBase64Url(s) ?? fromBase64(s);
+
 const EXPECTED_KEY = 'a 32-byte key (Uint8Array, 64 hex characters or base64 of 32 bytes)';
 
 /**
@@ -40,7 +42,8 @@ export function parseKey(input: unknown, what: string): Uint8Array {
   let bytes: Uint8Array | undefined;
   if (input instanceof Uint8Array) bytes = input;
   else if (typeof input === 'string')
-    bytes = input.length === 64 ? fromHex(input) : fromAnyBase64(input.trim());
+    // Hex, or one of the two strict spellings of base64: URL alphabet unpadded, standard padded.
+    bytes = input.length === 64 ? fromHex(input) : decodeBase64(input.trim());
   if (!bytes || bytes.length !== KEY_BYTES) throw expectedType(what, EXPECTED_KEY, input);
   // A copy, so a caller that later zeroes or reuses its buffer cannot change our key.
   return Uint8Array.from(bytes);

@@ -1,6 +1,7 @@
 // libsodium (sodium-native) as a crypto backend, given an already loaded module. No `node:` imports
 // and no loading here, so both the Node entry points (src/core/native.ts, synchronous require) and
 // the Web-safe signed-request server (src/signed/core.ts, optional dynamic import) can use it.
+import { checkRandom } from '../internal/random.js';
 import { type Backend, NONCE_BYTES, TAG_BYTES } from './backend.js';
 
 /** The part of sodium-native's API this package uses. */
@@ -42,14 +43,22 @@ const NONCE_POOL_NONCES = 128;
 export function sodiumBackend(sodium: Sodium): Backend {
   const pool = Buffer.allocUnsafeSlow(NONCE_BYTES * NONCE_POOL_NONCES);
   let poolOffset = pool.length; // empty: filled on first use
-  /** Copies `n` fresh random bytes into `target` at `at`; every pooled byte is used once. */
+  /**
+   * Copies `n` fresh random bytes into `target` at `at`; every pooled byte is used once. Each draw
+   * from libsodium passes the kernel's sanity check (all zero or repeated → RandomSourceError), so
+   * a broken source never yields a nonce or a session id.
+   */
   const random = (target: Uint8Array, at: number, n: number): void => {
     if (n > pool.length) {
-      sodium.randombytes_buf(target.subarray(at, at + n));
+      const out = target.subarray(at, at + n);
+      sodium.randombytes_buf(out);
+      checkRandom(out);
       return;
     }
     if (poolOffset + n > pool.length) {
+      poolOffset = pool.length; // stays empty if the check below throws
       sodium.randombytes_buf(pool);
+      checkRandom(pool);
       poolOffset = 0;
     }
     pool.copy(target, at, poolOffset, poolOffset + n);

@@ -10,8 +10,9 @@
 // The context (cookie or session name) is bound as additional data, so a token sealed for "a" never
 // opens as "b" even under the same key. Expiry lives inside the ciphertext: a browser's Max-Age or
 // an attacker's clock cannot extend it.
+
+import { fromUtf8, utf8 } from '../internal/base64.js';
 import { backend, NONCE_BYTES, TAG_BYTES } from './backend.js';
-import { fromUtf8, utf8 } from './bytes.js';
 import {
   expectedRange,
   expectedType,
@@ -36,6 +37,14 @@ const META_BYTES = 12;
 const MIN_BYTES = HEADER_BYTES + NONCE_BYTES + TAG_BYTES + META_BYTES;
 /** Longer strings are refused before any decoding work. */
 export const MAX_TOKEN_LENGTH = 65_536;
+/**
+ * @internal The longest lifetime accepted anywhere (seal options, engine options, cookie Max-Age),
+ * in seconds: 2**31 - 1 (about 68 years). Far inside the format's uint32 seconds until 2038 (the
+ * deadline itself is checked at every seal), and a whole number, so nothing accepted can wrap.
+ */
+export const MAX_LIFETIME = 2_147_483_647;
+/** The format's last representable second (uint32): 2106-02-07T06:28:15Z, in ms. */
+const MAX_TIME_MS = 0xffff_ffff * 1000;
 
 /**
  * Lifetimes inside a sealed token, in milliseconds since the epoch (second precision).
@@ -78,10 +87,22 @@ const secs = (ms: number | undefined): number => (ms === undefined ? 0 : Math.fl
 // Reused scratch for the 12 meta bytes (calls are synchronous; never returned to callers).
 const metaScratch = new Uint8Array(META_BYTES);
 
+/**
+ * A time for the meta bytes, refused (RangeError) unless it is a whole, representable second count:
+ * a lifetime past the uint32 range would otherwise wrap into an already-expired token.
+ */
+function checkTime(what: string, ms: number | undefined, optional: boolean): number {
+  if (ms === undefined && optional) return 0;
+  if (typeof ms !== 'number' || !(ms >= (optional ? 1000 : 0) && ms <= MAX_TIME_MS)) {
+    throw expectedRange(what, 'a time from 1970 to 2106-02-07T06:28:15Z in ms', ms);
+  }
+  return secs(ms);
+}
+
 function writeMeta(times: TokenTimes): Uint8Array {
-  putUint32(metaScratch, 0, secs(times.createdAt));
-  putUint32(metaScratch, 4, secs(times.idleExpiresAt));
-  putUint32(metaScratch, 8, secs(times.expiresAt));
+  putUint32(metaScratch, 0, checkTime('createdAt', times.createdAt, false));
+  putUint32(metaScratch, 4, checkTime('idleExpiresAt', times.idleExpiresAt, true));
+  putUint32(metaScratch, 8, checkTime('expiresAt', times.expiresAt, true));
   return metaScratch;
 }
 
@@ -103,11 +124,11 @@ export function sealTimes(
   times: TokenTimes,
   nonce?: Uint8Array,
 ): string {
+  const meta = writeMeta(times);
   const json = JSON.stringify(value);
   if (json === undefined) throw expectedType('value', 'a JSON-serialisable value', value);
   const { id, key } = primaryKey(ring);
   const ad = adFor(id, key, context);
-  const meta = writeMeta(times);
   const b = backend();
   if (b.sealToken) return b.sealToken(key, ad, HEADER_BYTES, meta, json, nonce);
 
@@ -204,9 +225,12 @@ export function tryOpen<T = unknown>(
 export interface SealOptions {
   /** What the token is for (a cookie or session name, a job queue…). Bound into the token. */
   context: string;
-  /** Absolute lifetime in seconds from now. */
+  /** Absolute lifetime in whole seconds from now (1 to 2**31 - 1); RangeError otherwise. */
   maxAge?: number;
-  /** Idle lifetime in seconds: refuse the token if it was not re-sealed within this time. */
+  /**
+   * Idle lifetime in whole seconds (1 to 2**31 - 1): refuse the token if it was not re-sealed within
+   * this time.
+   */
   idleTimeout?: number;
   /** Clock override in milliseconds (tests). */
   now?: number;
@@ -234,10 +258,14 @@ function checkContext(context: unknown): string {
   return context;
 }
 
-function checkSeconds(what: string, v: unknown): number | undefined {
+/**
+ * @internal A lifetime option: a whole number of seconds from 1 to {@link MAX_LIFETIME}, else a
+ * RangeError "what: expected …, got …". Shared by seal() and the session engine.
+ */
+export function checkLifetime(what: string, v: unknown): number | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw expectedRange(what, 'a positive number of seconds', v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_LIFETIME) {
+    throw expectedRange(what, `an integer number of seconds from 1 to ${MAX_LIFETIME}`, v);
   }
   return v;
 }
@@ -256,9 +284,12 @@ function checkSeconds(what: string, v: unknown): number | undefined {
  */
 export function seal(value: unknown, ring: Keyring, options: SealOptions): string {
   const context = checkContext(options?.context);
-  const maxAge = checkSeconds('options.maxAge', options.maxAge);
-  const idle = checkSeconds('options.idleTimeout', options.idleTimeout);
+  const maxAge = checkLifetime('options.maxAge', options.maxAge);
+  const idle = checkLifetime('options.idleTimeout', options.idleTimeout);
   const now = options.now ?? Date.now();
+  if (typeof now !== 'number' || !Number.isFinite(now))
+    throw expectedRange('options.now', 'a time in ms', now);
+  // sealTimes() refuses deadlines past the format's range (RangeError), never wraps them.
   return sealTimes(value, ring, context, {
     createdAt: now,
     expiresAt: maxAge === undefined ? undefined : now + maxAge * 1000,

@@ -1,5 +1,8 @@
-// Cookie attributes: secure defaults, validated once when a middleware is built.
-import { expectedType } from '../core/errors.js';
+// Cookie attributes: secure defaults, validated once when a middleware is built. Everything accepted
+// here is written on every response without a failure (THREATS 47): the same checks as the `cookie`
+// serializer, made up front with "expected X, got Y" messages.
+import { expectedRange, expectedType } from '../core/errors.js';
+import { MAX_LIFETIME } from '../core/token.js';
 
 /**
  * Cookie attributes of the session cookie. Defaults: HttpOnly, Secure, SameSite=Lax, Path=/.
@@ -26,6 +29,7 @@ export interface CookieOptions {
   signed?: boolean;
 }
 
+/** @internal the attributes after defaults and checks. */
 export interface ResolvedCookieOptions {
   domain: string | undefined;
   path: string;
@@ -38,7 +42,17 @@ export interface ResolvedCookieOptions {
 }
 
 const NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// The `cookie` package's own checks (stringifySetCookie throws on anything else).
+const DOMAIN = /^([.]?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)([.][a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const PATH = /^[\u0020-\u003A\u003D-\u007E]*$/;
+const PRIORITIES: readonly unknown[] = ['low', 'medium', 'high'];
+function bool(what: string, v: unknown, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') throw expectedType(what, 'a boolean', v);
+  return v;
+}
 
+/** @internal a cookie name, or a TypeError. */
 export function checkCookieName(what: string, name: unknown): string {
   if (typeof name !== 'string' || !NAME.test(name)) {
     throw expectedType(what, 'a cookie name (RFC 6265 token characters)', name);
@@ -64,20 +78,26 @@ export function resolveCookieOptions(
   const r: ResolvedCookieOptions = {
     domain: o.domain,
     path: o.path ?? '/',
-    httpOnly: o.httpOnly ?? true,
-    secure: o.secure ?? true,
+    httpOnly: bool(`${what}.httpOnly`, o.httpOnly, true),
+    secure: bool(`${what}.secure`, o.secure, true),
     sameSite,
-    partitioned: o.partitioned ?? false,
+    partitioned: bool(`${what}.partitioned`, o.partitioned, false),
     priority: o.priority,
     maxAge: o.maxAge,
   };
-  if (r.domain !== undefined && typeof r.domain !== 'string')
-    throw expectedType(`${what}.domain`, 'a string', r.domain);
-  if (typeof r.path !== 'string' || !r.path.startsWith('/')) {
-    throw expectedType(`${what}.path`, "a path starting with '/'", r.path);
+  if (r.domain !== undefined && (typeof r.domain !== 'string' || !DOMAIN.test(r.domain)))
+    throw expectedType(`${what}.domain`, 'a domain name (letters, digits, - and .)', r.domain);
+  if (typeof r.path !== 'string' || !r.path.startsWith('/') || !PATH.test(r.path)) {
+    throw expectedType(`${what}.path`, "a path starting with '/' without ';' or control characters", r.path);
   }
-  if (r.maxAge !== undefined && (typeof r.maxAge !== 'number' || !(r.maxAge >= 0))) {
-    throw expectedType(`${what}.maxAge`, 'a number of seconds >= 0', r.maxAge);
+  if (r.priority !== undefined && !PRIORITIES.includes(r.priority)) {
+    throw expectedType(`${what}.priority`, "'low', 'medium' or 'high'", r.priority);
+  }
+  if (
+    r.maxAge !== undefined &&
+    (typeof r.maxAge !== 'number' || !Number.isInteger(r.maxAge) || r.maxAge < 0 || r.maxAge > MAX_LIFETIME)
+  ) {
+    throw expectedRange(`${what}.maxAge`, `an integer number of seconds from 0 to ${MAX_LIFETIME}`, r.maxAge);
   }
   if (cookieName.startsWith('__Host-') && (!r.secure || r.path !== '/' || r.domain !== undefined)) {
     throw new TypeError(`${what}: a __Host- cookie needs secure: true, path: '/' and no domain`);

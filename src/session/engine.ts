@@ -1,20 +1,24 @@
 // One implementation of session semantics shared by every adapter: options validated once, a lazy
 // per-request path (no crypto for a request that never touches its session), chunked cookies, and
 // hostile input turned into an empty session plus a debug line that never contains the cookie.
-import { parseCookie, stringifySetCookie } from 'cookie';
+//
+// One code path opens a session (THREATS 42): #open() reads the raw cookie, opens the token (context
+// and sealed expiry), then asks the revocation store (id, subject, watermark). load() (lazy),
+// prepare() (eager, async stores) and decode() (Fastify's decodeSecureSession) all go through it.
+import { stringifySetCookie } from 'cookie';
 import { backend, NONCE_BYTES, TAG_BYTES } from '../core/backend.js';
-import { utf8 } from '../core/bytes.js';
 import { CookieTooLargeError, expectedRange, expectedType } from '../core/errors.js';
 import { createKeyring, Keyring } from '../core/keyring.js';
 import type { KeyInput } from '../core/keys.js';
-import { sealTimes, tryOpen } from '../core/token.js';
+import { checkLifetime, sealTimes, tryOpen } from '../core/token.js';
+import { toBase64Url, utf8 } from '../internal/base64.js';
 import {
   type CookieOptions,
   checkCookieName,
   type ResolvedCookieOptions,
   resolveCookieOptions,
 } from './cookie-options.js';
-import type { RevocationStore } from './revocation.js';
+import type { RevocationCheck, RevocationStore } from './revocation.js';
 import { Session, type SessionData, type SessionHost, type SessionState, stateOf } from './session.js';
 
 /**
@@ -37,7 +41,10 @@ const DEFAULT_ABSOLUTE = 14 * 86_400;
  * sealedSession({ key, debug: (msg, { reason }) => logger.debug({ reason }, msg) });
  * ```
  */
-export type DebugLog = (message: string, detail: { session: string; reason: string }) => void;
+export type DebugLog = (
+  message: string,
+  detail: { session: string; reason: string; cause?: unknown },
+) => void;
 
 /**
  * Options shared by every adapter (Fastify, Express, Web).
@@ -67,9 +74,19 @@ export interface SessionOptions {
   rolling?: boolean;
   /** How many cookies one session may span (chunks of 4096 bytes). Default 3. */
   maxCookies?: number;
-  /** Remember destroyed sessions so a replayed logged-out cookie stays dead. */
+  /**
+   * Remember destroyed sessions so a replayed logged-out cookie stays dead, and end every session of
+   * a user at once (`revokeAll`, with {@link SessionOptions.subject}). Checked on every open; a store
+   * that throws means "no session" (fail closed) and a debug line with the cause, never a 5xx.
+   */
   revocation?: RevocationStore;
-  /** Debug logging of refused cookies (reason codes only). */
+  /**
+   * The session field that identifies the user (e.g. `'userId'`): its value, when a string or a
+   * number, is passed to the revocation store as `subject`, so `revokeAll(subject)` ends that user's
+   * sessions issued before the call.
+   */
+  subject?: string;
+  /** Debug logging of refused cookies (reason codes only; `cause` when a store threw). */
   debug?: DebugLog;
 }
 
@@ -90,10 +107,26 @@ export type LegacyOpener = (
  */
 export type CookieSource = string | undefined | null | ((name: string) => string | undefined);
 
+/** What a session cookie seals (docs/format.md). */
 interface Payload {
+  /** Session id. */
   i: string;
+  /** Creation time in ms (the token's own createdAt has whole seconds only); optional for older tokens. */
+  c?: number;
   d: Record<string, unknown>;
 }
+
+/** A token that opened, before the revocation verdict. */
+interface Candidate {
+  data: Record<string, unknown>;
+  id: string;
+  createdAt: number;
+  expiresAt: number | undefined;
+  idleExpiresAt: number | undefined;
+  reissue: boolean;
+}
+
+type LoadState = SessionState & { source?: CookieSource; present?: string[] };
 
 const OPTION_NAMES = [
   'sessionName',
@@ -104,6 +137,7 @@ const OPTION_NAMES = [
   'rolling',
   'maxCookies',
   'revocation',
+  'subject',
   'debug',
 ] as const;
 
@@ -117,12 +151,97 @@ function checkOptionNames(options: object, what: string, extra: readonly string[
   }
 }
 
-function seconds(what: string, v: unknown, dflt: number): number {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw expectedRange(what, 'a positive number of seconds', v);
+const seconds = (what: string, v: unknown, dflt: number): number => checkLifetime(what, v) ?? dflt;
+
+/**
+ * The raw value of cookie `name` in a Cookie header (its first occurrence), or undefined. No
+ * percent-decoding, no quote stripping, no trimming: the value is exactly what the browser sent, so
+ * a token has one accepted spelling (THREATS 49). Only this cookie is looked at.
+ */
+export function findCookie(header: string, name: string): string | undefined {
+  const n = name.length;
+  for (let at = header.indexOf(name); at !== -1; at = header.indexOf(name, at + 1)) {
+    if (header.charCodeAt(at + n) !== 61 /* = */) continue;
+    let j = at - 1;
+    while (j >= 0 && (header.charCodeAt(j) === 32 || header.charCodeAt(j) === 9)) j--;
+    if (j >= 0 && header.charCodeAt(j) !== 59 /* ; */) continue;
+    const end = header.indexOf(';', at + n + 1);
+    return header.slice(at + n + 1, end === -1 ? header.length : end);
   }
-  return v;
+  return undefined;
+}
+
+/** Legacy (`@fastify/secure-session`) values are percent-encoded; ours never are. */
+function percentDecoded(value: string): string | undefined {
+  if (!value.includes('%')) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
+const noop = (): void => {};
+
+/** The names two engines must not share: every name this engine may write, chunks included. */
+function chunkNames(cookieName: string, maxCookies: number): string[] {
+  const names = [cookieName];
+  for (let i = 1; i < maxCookies; i++) names.push(`${cookieName}.${i}`);
+  return names;
+}
+
+/**
+ * Refuses engines of one app whose cookies could collide: two sessions named `a` and `a.1` would
+ * both write `a.1` once `a` is chunked (THREATS 48). Adapters call it at registration with every
+ * engine of the app.
+ *
+ * @example
+ * ```ts
+ * assertDistinctCookieNames([engineA, engineB], 'options');
+ * // TypeError: options[1].cookieName: expected cookie names not used by another session, got 'a.1' (also written by session 'a')
+ * ```
+ */
+export function assertDistinctCookieNames(
+  engines: readonly { readonly cookieNames: readonly string[]; readonly sessionName: string }[],
+  what = 'options',
+): void {
+  const owners = new Map<string, string>();
+  engines.forEach((engine, index) => {
+    for (const name of engine.cookieNames) {
+      const owner = owners.get(name);
+      if (owner !== undefined) {
+        const where = engines.length > 1 ? `${what}[${index}]` : what;
+        throw new TypeError(
+          `${where}.cookieName: expected cookie names not used by another session, got '${name}' (also written by session '${owner}')`,
+        );
+      }
+    }
+    for (const name of engine.cookieNames) owners.set(name, engine.sessionName);
+  });
+}
+
+/**
+ * The stateful form of {@link assertDistinctCookieNames}, for adapters that build one engine per
+ * middleware: keep one registry per app and claim each engine's names as it is built.
+ *
+ * @example
+ * ```ts
+ * const names = new CookieNameRegistry();
+ * names.claim(engineA);
+ * names.claim(engineB); // throws if B could write one of A's cookies
+ * ```
+ */
+export class CookieNameRegistry {
+  readonly #engines: { readonly cookieNames: readonly string[]; readonly sessionName: string }[] = [];
+
+  /** Adds `engine`'s cookie names; throws a TypeError (and adds nothing) when one is taken. */
+  claim(
+    engine: { readonly cookieNames: readonly string[]; readonly sessionName: string },
+    what = 'options',
+  ): void {
+    assertDistinctCookieNames([...this.#engines, engine], what);
+    this.#engines.push(engine);
+  }
 }
 
 const base64Length = (bytes: number): number => Math.ceil((bytes * 4) / 3);
@@ -149,6 +268,7 @@ export class SessionEngine<T extends object = SessionData> {
   readonly #rolling: boolean;
   readonly #maxCookies: number;
   readonly #revocation: RevocationStore | undefined;
+  readonly #subject: string | undefined;
   readonly #debug: DebugLog | undefined;
   readonly #legacy: LegacyOpener | undefined;
   readonly #chunkCapacity: number;
@@ -157,6 +277,8 @@ export class SessionEngine<T extends object = SessionData> {
   /** `; Path=/; HttpOnly; …` for a live cookie, validated once by `cookie` at construction. */
   readonly #suffix: string;
   #ring: Keyring | undefined;
+  /** Every cookie name this engine may write (`name`, `name.1` … `name.<maxCookies-1>`). */
+  readonly cookieNames: readonly string[];
   /** Resolves when the keyring is ready (immediately unless it comes from a key derivation). */
   readonly ready: Promise<void>;
 
@@ -191,11 +313,29 @@ export class SessionEngine<T extends object = SessionData> {
       throw expectedRange(`${what}.maxCookies`, 'an integer from 1 to 20', maxCookies);
     }
     this.#maxCookies = maxCookies;
+    this.cookieNames = Object.freeze(chunkNames(this.cookieName, maxCookies));
     const rev = options.revocation;
     if (rev !== undefined && (typeof rev?.revoke !== 'function' || typeof rev?.isRevoked !== 'function')) {
       throw expectedType(`${what}.revocation`, 'a store with revoke() and isRevoked()', rev);
     }
     this.#revocation = rev;
+    // A store that forgets `revokeAll` before sessions expire would bring them back.
+    const lifetime = (rev as { lifetime?: unknown } | undefined)?.lifetime;
+    if (typeof lifetime === 'number' && lifetime < this.#absolute) {
+      throw expectedRange(
+        `${what}.absoluteExpiry`,
+        `at most the revocation store's lifetime (${lifetime} s)`,
+        this.#absolute,
+      );
+    }
+    const subject = options.subject;
+    if (subject !== undefined && (typeof subject !== 'string' || subject === '')) {
+      throw expectedType(`${what}.subject`, 'the name of a session field', subject);
+    }
+    if (subject !== undefined && rev === undefined) {
+      throw expectedType(`${what}.revocation`, 'a revocation store (subject is set)', rev);
+    }
+    this.#subject = subject;
     if (options.debug !== undefined && typeof options.debug !== 'function') {
       throw expectedType(`${what}.debug`, 'a function', options.debug);
     }
@@ -283,46 +423,74 @@ export class SessionEngine<T extends object = SessionData> {
   }
 
   /**
-   * Opens the session now and applies the revocation store. Adapters await this before the handler
-   * when {@link SessionEngine.eager} is true.
+   * Opens the session now through the one checking path (context, expiry, revocation). Adapters
+   * await this before the handler when {@link SessionEngine.eager} is true, so that an asynchronous
+   * store's answer is waited for.
    */
   async prepare(session: Session<T>): Promise<void> {
     const s = stateOf(session);
-    if (!s.loaded) this.#load(s);
-    if (s.valid && this.#revocation && (await this.#revocation.isRevoked(s.id))) {
-      this.#log('revoked');
-      this.#renew(s, Date.now());
-      s.data = {};
-      s.valid = false;
-    }
+    if (s.loaded) return;
+    const pending = this.#open(s, true);
+    if (pending !== undefined) await pending;
   }
 
-  #log(reason: string): void {
-    this.#debug?.('sealed-session: no session from the cookie', { session: this.sessionName, reason });
+  /**
+   * Opens one raw cookie value (Fastify's `decodeSecureSession`) through the same path as a request:
+   * context, sealed expiry and the revocation store. Null when it yields no session, or when the
+   * store could only answer asynchronously (fail closed; debug reason `revocation-async`).
+   */
+  decode(value: string): Session<T> | null {
+    if (typeof value !== 'string') return null;
+    const name = this.cookieName;
+    const session = this.load((n) => (n === name ? value : undefined));
+    const s = stateOf(session);
+    this.#load(s);
+    return s.valid ? session : null;
+  }
+
+  /**
+   * The cookie value for a session (Fastify's `encodeSecureSession`): the payload as a request's
+   * commit seals it, idle deadline renewed, no side effect on the session.
+   */
+  encode(session: Session<T>): string {
+    const s = stateOf(session);
+    if (!s.loaded) this.#load(s);
+    return sealTimes(this.#payload(s, s.data), this.keyring, this.cookieName, {
+      createdAt: s.createdAt,
+      idleExpiresAt: Date.now() + this.#idle * 1000,
+      expiresAt: s.expiresAt,
+    });
+  }
+
+  #log(reason: string, cause?: unknown, message = 'sealed-session: no session from the cookie'): void {
+    const debug = this.#debug;
+    if (debug === undefined) return;
+    debug(
+      message,
+      cause === undefined
+        ? { session: this.sessionName, reason }
+        : { session: this.sessionName, reason, cause },
+    );
   }
 
   #read(source: CookieSource): { token: string | undefined; present: string[] } {
     if (source === undefined || source === null || source === '') return { token: undefined, present: [] };
     let get: (name: string) => string | undefined;
     if (typeof source === 'function') get = source;
+    else if (typeof source === 'string') get = (name) => findCookie(source, name);
     else {
-      let jar: Record<string, string | undefined>;
-      try {
-        jar = parseCookie(source);
-      } catch {
-        this.#log('unparsable-cookie-header');
-        return { token: undefined, present: [] };
-      }
-      get = (name) => jar[name];
+      this.#log('unparsable-cookie-header');
+      return { token: undefined, present: [] };
     }
     const first = get(this.cookieName);
     if (first === undefined) return { token: undefined, present: [] };
     const present = [this.cookieName];
     const dot = first.indexOf('.');
     if (dot === -1) return { token: first, present };
-    // Chunked: "<count>.<part0>", then <name>.1 … <name>.<count-1>.
-    const count = Number(first.slice(0, dot));
-    if (!Number.isInteger(count) || count < 2 || count > this.#maxCookies) {
+    // Chunked: "<count>.<part0>", then <name>.1 … <name>.<count-1>. One spelling of the count too.
+    const text = first.slice(0, dot);
+    const count = Number(text);
+    if (String(count) !== text || !Number.isInteger(count) || count < 2 || count > this.#maxCookies) {
       return { token: first, present }; // legacy or foreign value; the openers refuse it if bad
     }
     let token = first.slice(dot + 1);
@@ -338,42 +506,125 @@ export class SessionEngine<T extends object = SessionData> {
     return { token, present };
   }
 
+  /** Lazy first use (synchronous): an asynchronous revocation answer cannot be waited for here. */
   #load(state: SessionState): void {
-    const st = state as SessionState & { source?: CookieSource; present?: string[] };
+    this.#open(state, false);
+  }
+
+  /**
+   * THE path that opens a session. Leaves `state` loaded: either the opened session, or a fresh empty
+   * one plus a debug line. Returns a promise only when the revocation store answers asynchronously;
+   * until it settles the state is the empty session (fail closed).
+   */
+  #open(state: SessionState, wait: boolean): Promise<void> | undefined {
+    const st = state as LoadState;
     state.loaded = true;
     const now = Date.now();
     const { token, present } = this.#read(st.source);
     st.present = present;
     st.source = undefined;
-    if (token !== undefined) {
-      if (!this.#ring)
-        throw new Error('sealed-session: the key is still being derived; await engine.ready first');
-      const r = tryOpen<Payload>(token, this.#ring, this.cookieName, now);
-      if (r.ok && isPayload(r.value)) {
-        state.data = r.value.d;
-        state.id = r.value.i;
-        state.createdAt = r.createdAt;
-        state.expiresAt = r.expiresAt;
-        state.idleExpiresAt = r.idleExpiresAt;
-        state.reissue = r.rotated;
-        state.valid = true;
-        return;
-      }
-      const legacy = !r.ok && r.reason === 'malformed' && this.#legacy ? this.#legacy(token, now) : undefined;
-      if (legacy) {
-        this.#renew(state, legacy.createdAt);
-        state.data = legacy.data;
-        state.reissue = true;
-        state.valid = true;
-        return;
-      }
-      this.#log(r.ok ? 'payload' : r.reason);
+    const candidate = token === undefined ? undefined : this.#candidate(token, now);
+    if (candidate === undefined) {
+      this.#renew(state, now);
+      return undefined;
     }
+    if (this.#revocation === undefined) {
+      this.#accept(state, candidate);
+      return undefined;
+    }
+    const check: RevocationCheck = { id: candidate.id, issuedAt: candidate.createdAt };
+    const subject = this.#subject === undefined ? undefined : candidate.data[this.#subject];
+    if (typeof subject === 'string' || typeof subject === 'number') check.subject = String(subject);
+    let verdict: boolean | Promise<boolean>;
+    try {
+      verdict = this.#revocation.isRevoked(check);
+    } catch (err) {
+      this.#renew(state, now);
+      this.#log('revocation-store-error', err);
+      return undefined;
+    }
+    if (verdict === false) {
+      this.#accept(state, candidate);
+      return undefined;
+    }
+    // Until an asynchronous answer arrives (and for any answer but `false`): the empty session.
     this.#renew(state, now);
+    if (verdict === true) this.#log('revoked');
+    else if (typeof (verdict as Promise<boolean> | undefined)?.then === 'function') {
+      if (!wait) {
+        // A synchronous caller cannot wait: the session stays empty (fail closed).
+        Promise.resolve(verdict).then(noop, noop);
+        this.#log('revocation-async');
+        return undefined;
+      }
+      return Promise.resolve(verdict).then(
+        (revoked) => {
+          if (revoked === false && !state.changed) this.#accept(state, candidate);
+          else if (revoked !== false) this.#log('revoked');
+        },
+        (err: unknown) => this.#log('revocation-store-error', err),
+      );
+    } else this.#log('revocation-store-error', new TypeError('isRevoked() returned a non-boolean'));
+    return undefined;
+  }
+
+  /** Opens `token` (ours, else the legacy format): context and sealed expiry. Logs the refusal. */
+  #candidate(token: string, now: number): Candidate | undefined {
+    if (!this.#ring)
+      throw new Error('sealed-session: the key is still being derived; await engine.ready first');
+    // Our tokens are base64url: a '%' is a second spelling (percent-encoding) and never opens.
+    const r = tryOpen<Payload>(token, this.#ring, this.cookieName, now);
+    if (r.ok && isPayload(r.value)) {
+      const c = r.value.c;
+      const precise = typeof c === 'number' && Math.floor(c / 1000) * 1000 === r.createdAt;
+      return {
+        data: r.value.d,
+        id: r.value.i,
+        createdAt: precise ? c : r.createdAt,
+        expiresAt: r.expiresAt,
+        idleExpiresAt: r.idleExpiresAt,
+        reissue: r.rotated,
+      };
+    }
+    if (!r.ok && r.reason === 'malformed' && this.#legacy) {
+      const value = percentDecoded(token);
+      const legacy = value === undefined ? undefined : this.#legacy(value, now);
+      if (legacy) {
+        const expiresAt = legacy.createdAt + this.#absolute * 1000;
+        if (expiresAt <= now) {
+          this.#log('expired-absolute');
+          return undefined;
+        }
+        return {
+          data: legacy.data,
+          id: toBase64Url(backend().randomBytes(16)),
+          createdAt: legacy.createdAt,
+          expiresAt,
+          idleExpiresAt: undefined,
+          reissue: true,
+        };
+      }
+    }
+    this.#log(r.ok ? 'payload' : token.includes('%') ? 'percent-encoded' : r.reason);
+    return undefined;
+  }
+
+  #accept(state: SessionState, c: Candidate): void {
+    state.data = c.data;
+    state.id = c.id;
+    state.createdAt = c.createdAt;
+    state.expiresAt = c.expiresAt;
+    state.idleExpiresAt = c.idleExpiresAt;
+    state.reissue = c.reissue;
+    state.valid = true;
+  }
+
+  #payload(state: SessionState, data: Record<string, unknown>): Payload {
+    return { i: state.id, c: state.createdAt, d: data };
   }
 
   #renew(state: SessionState, createdAt: number): void {
-    state.id = backend().toBase64Url(backend().randomBytes(16));
+    state.id = toBase64Url(backend().randomBytes(16));
     state.createdAt = createdAt;
     state.expiresAt = createdAt + this.#absolute * 1000;
     state.idleExpiresAt = undefined;
@@ -385,7 +636,7 @@ export class SessionEngine<T extends object = SessionData> {
 
   #checkSize(state: SessionState, data: Record<string, unknown>): void {
     // Also throws, as before, for values JSON cannot hold (BigInt, cycles).
-    const json = JSON.stringify({ i: state.id, d: data } satisfies Payload);
+    const json = JSON.stringify(this.#payload(state, data));
     // A UTF-16 code unit is at most 3 UTF-8 bytes: far from the limit, no need to encode.
     if (this.#cookiesNeeded(base64Length(TOKEN_OVERHEAD + json.length * 3)) <= this.#maxCookies) return;
     const needed = this.#cookiesNeeded(base64Length(TOKEN_OVERHEAD + utf8(json).length));
@@ -418,8 +669,18 @@ export class SessionEngine<T extends object = SessionData> {
     });
   }
 
+  #revoke(s: SessionState, now: number): void {
+    const until = (s.expiresAt ?? now + this.#absolute * 1000) + 1000;
+    revokeInto(this.#revocation!, s.id, until, (cause) =>
+      this.#log('revocation-store-error', cause, 'sealed-session: could not revoke the session'),
+    );
+  }
+
   /**
    * The `Set-Cookie` values this response needs (often none). Call once, just before headers go out.
+   * A destroyed session is revoked in the store (a store failure is logged, never thrown). Past the
+   * absolute deadline the changes are not saved: the values clear the cookie and the debug log says
+   * `expired-at-commit`.
    */
   commit(session: Session<T>): string[] {
     const s = stateOf(session) as SessionState & { present?: string[] };
@@ -428,12 +689,7 @@ export class SessionEngine<T extends object = SessionData> {
     const present = s.present ?? [];
 
     if (s.deleted) {
-      if (s.valid && this.#revocation) {
-        const until = (s.expiresAt ?? now + this.#absolute * 1000) + 1000;
-        Promise.resolve(this.#revocation.revoke(s.id, until)).catch(() =>
-          this.#log('revocation-store-error'),
-        );
-      }
+      if (s.valid && this.#revocation) this.#revoke(s, now);
       const names = present.length > 0 ? present : [this.cookieName];
       return names.map((n) => this.#serialize(n, '', 0, s.cookieOptions));
     }
@@ -445,9 +701,19 @@ export class SessionEngine<T extends object = SessionData> {
       s.idleExpiresAt - now < (this.#idle * 1000) / 2;
     if (!s.changed && !s.reissue && !dueForRefresh) return [];
 
+    if (s.expiresAt !== undefined && s.expiresAt <= now) {
+      // The absolute deadline passed during the request: the session is over. Said in the debug
+      // log, and the browser is told (the cookie is cleared) instead of keeping a dead one.
+      this.#log(
+        'expired-at-commit',
+        undefined,
+        'sealed-session: session past its absolute deadline; changes not saved',
+      );
+      s.changed = false;
+      return present.map((n) => this.#serialize(n, '', 0, s.cookieOptions));
+    }
     s.idleExpiresAt = now + this.#idle * 1000;
-    if (s.expiresAt !== undefined && s.expiresAt <= now) return [];
-    const token = sealTimes({ i: s.id, d: s.data } satisfies Payload, this.keyring, this.cookieName, s);
+    const token = sealTimes(this.#payload(s, s.data), this.keyring, this.cookieName, s);
     const deadline = Math.min(s.idleExpiresAt, s.expiresAt ?? Number.POSITIVE_INFINITY);
     const maxAge =
       s.cookieOptions?.maxAge ?? this.#cookie.maxAge ?? Math.max(0, Math.floor((deadline - now) / 1000));
@@ -480,11 +746,21 @@ export class SessionEngine<T extends object = SessionData> {
 
 const identity = (v: string): string => v;
 
+/** Revokes a destroyed session; a store failure (sync or async) is logged, never thrown. */
+function revokeInto(store: RevocationStore, id: string, until: number, log: (cause: unknown) => void): void {
+  try {
+    Promise.resolve(store.revoke(id, until)).catch(log);
+  } catch (err) {
+    log(err);
+  }
+}
+
 function isPayload(v: unknown): v is Payload {
   return (
     typeof v === 'object' &&
     v !== null &&
     typeof (v as Payload).i === 'string' &&
+    ((v as Payload).c === undefined || typeof (v as Payload).c === 'number') &&
     typeof (v as Payload).d === 'object' &&
     (v as Payload).d !== null &&
     !Array.isArray((v as Payload).d)

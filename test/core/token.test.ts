@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { portableBackend, setBackend } from '../../src/core/backend.js';
-import { fromBase64Url, toBase64Url } from '../../src/core/bytes.js';
 import { useNativeBackend } from '../../src/core/native.js';
 import {
   createKeyring,
@@ -11,6 +10,7 @@ import {
   TokenExpiredError,
   TokenInvalidError,
 } from '../../src/index.js';
+import { fromBase64Url, toBase64Url } from '../../src/internal/base64.js';
 
 const ring = createKeyring(generateKey());
 const ctx = { context: 'session' };

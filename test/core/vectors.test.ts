@@ -3,28 +3,14 @@
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backend, portableBackend, setBackend } from '../../src/core/backend.js';
-import { fromBase64Url, fromHex } from '../../src/core/bytes.js';
 import { createKeyring } from '../../src/core/keyring.js';
 import { useNativeBackend } from '../../src/core/native.js';
 import { open, sealTimes } from '../../src/core/token.js';
+import { fromBase64Url, fromHex } from '../../src/internal/base64.js';
 
-const KEY = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
-const NONCE = fromHex('404142434445464748494a4b4c4d4e4f5051525354555657')!;
-const VECTORS = [
-  {
-    value: { userId: 42, roles: ['admin'] },
-    context: 'session',
-    times: { createdAt: 1767225600000, idleExpiresAt: 1767312000000, expiresAt: 1768435200000 },
-    token:
-      'ARg1napAQUJDREVGR0hJSktMTU5PUFFSU1RVVle9bLxwubdzluacqb7UvhDh98jkoDFjZ6hGE48qZWFQsiyiIA8x_-1-3e-J9THbXOh58zU4a0ZinmeeEg',
-  },
-  {
-    value: 'héllo',
-    context: 'api',
-    times: { createdAt: 1767225600000 },
-    token: 'ARg1napAQUJDREVGR0hJSktMTU5PUFFSU1RVVle9bLxw0OB5Fo_0h76N9KY7_tbC5gppS_Ul1XrUlVP37GObbT8',
-  },
-];
+import { KEY, NONCE_HEX, VECTORS } from '../support/vectors.js';
+
+const NONCE = fromHex(NONCE_HEX)!;
 
 afterAll(() => setBackend(portableBackend));
 

@@ -106,7 +106,7 @@ describe('SessionEngine', () => {
       /__Host-/,
     );
     expect(() => new SessionEngine({ key, expiry: -1 })).toThrow(
-      'options.expiry: expected a positive number of seconds, got -1',
+      'options.expiry: expected an integer number of seconds from 1 to 2147483647, got -1',
     );
   });
 });

@@ -72,9 +72,10 @@ describe('Set-Cookie built from the precomputed suffix', () => {
     ]);
   });
 
-  it('a non-integer configured maxAge is still refused by cookie at commit', () => {
-    const e = new SessionEngine({ key, cookieName: 'sid', cookie: { maxAge: 1.5 } });
-    expect(() => e.commit(e.create({ a: 1 }))).toThrow(TypeError);
+  it('a non-integer configured maxAge is refused at construction, not at every commit', () => {
+    expect(() => new SessionEngine({ key, cookieName: 'sid', cookie: { maxAge: 1.5 } })).toThrow(
+      'options.cookie.maxAge: expected an integer number of seconds from 0 to 2147483647, got 1.5',
+    );
   });
 });
 
