@@ -20,6 +20,7 @@ import {
   type VerifyFn,
 } from './keys.js';
 import {
+  canonicalTarget,
   contentDigest,
   digestMatches,
   KEY_HEADER,
@@ -151,7 +152,11 @@ export interface PeerSession {
  */
 export interface IncomingSigned {
   readonly method: string;
-  /** Path and query exactly as received (`/api/x?y=1`). */
+  /**
+   * Path and query exactly as received on the wire, the string the framework routes on
+   * (`/api/x?y=1`). Never a decoded or normalised copy: a target that is not in its one canonical
+   * spelling is refused (reason `target`).
+   */
   readonly path: string;
   header(name: string): string | null | undefined;
   /** The raw wire body (base64url text of the sealed body), if any. */
@@ -340,17 +345,11 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
       if (wire.length > maxBody) return fail('size');
       // Methods are case-sensitive (RFC 9110): no normalization, so `POsT` is not `POST`.
       const method = String(req.method);
-      const path = String(req.path);
-      if (!path.startsWith('/')) return fail('malformed');
       const host = req.header('host');
       const origin = (host && origins.byHost.get(host.toLowerCase())) || origins.first;
-      let url: URL;
-      try {
-        url = new URL(origin.origin + path);
-      } catch {
-        return fail('malformed');
-      }
-      if (url.origin !== origin.origin) return fail('malformed');
+      // The raw target the framework routes on, never a normalised copy of it.
+      const url = canonicalTarget(origin.origin, req.path);
+      if (!url) return fail('target');
       const view: MessageView = { method, url, header: (n) => req.header(n) };
       const sig = readSignature(view, REQUEST_COMPONENTS, true);
       if (typeof sig === 'string') return fail(sig);
@@ -512,9 +511,8 @@ export function createRequestVerifier(
     try {
       const t = now();
       const wire = wireBytes(req.body);
-      const path = String(req.path);
-      if (!path.startsWith('/')) return false;
-      const url = new URL(first.origin + path);
+      const url = canonicalTarget(first.origin, req.path);
+      if (!url) return false;
       const view: MessageView = {
         method: String(req.method),
         url,

@@ -13,6 +13,7 @@ import { SealedSessionError } from '../core/errors.js';
 export type SignedFailureReason =
   | 'unsigned'
   | 'malformed'
+  | 'target'
   | 'components'
   | 'time'
   | 'key'

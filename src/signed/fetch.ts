@@ -19,6 +19,7 @@ import {
   type SecretKeyInput,
 } from './keys.js';
 import {
+  canonicalTarget,
   contentDigest,
   digestMatches,
   KEY_HEADER,
@@ -241,6 +242,13 @@ function createSecureFetch(
     if (url.protocol !== 'https:' && url.protocol !== 'http:')
       throw expectedType('url', 'an http(s) URL', url.protocol);
     url.hash = '';
+    // The server verifies the raw target it routes on and refuses any other spelling: say so here.
+    if (!url.href.startsWith(url.origin) || !canonicalTarget(url.origin, url.href.slice(url.origin.length)))
+      throw expectedType(
+        'url',
+        'a URL whose path has no encoded dot, slash or backslash (%2e, %2f, %5c) and no credentials',
+        url.pathname,
+      );
 
     const plain = await bodyBytes(body, headers);
     if (plain && (method === 'GET' || method === 'HEAD'))

@@ -276,7 +276,6 @@ describe('Web Request handlers (Next.js App Router, Hono, Workers)', () => {
     process.env.CRYPTO_SESSION_HOST = 'https://app.example.test';
     try {
       let ran = 0;
-      // biome-ignore lint/correctness/useHookAtTopLevel: crypto-sessions' name, not a React hook
       const GET = useAuthWithRoute(async (_req, secure, ctx: { params: { id: string } }) => {
         ran++;
         return secure.json({ id: ctx.params.id, peer: secure.session.peerKey });

@@ -27,6 +27,7 @@ export interface FastifySignedOptions extends SignedServerOptions {
 interface FastifyLikeRequest {
   method: string;
   url: string;
+  raw?: { url?: string };
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
   [key: string]: unknown;
@@ -83,7 +84,8 @@ async function fastifySignedPlugin(
     try {
       const r = await core.verify({
         method: req.method,
-        path: req.url,
+        // The target Fastify routes on, as received (find-my-way decodes it only for matching).
+        path: req.raw?.url ?? req.url,
         header: headerOf(req.headers),
         body: typeof req.body === 'string' || req.body instanceof Uint8Array ? req.body : null,
       });

@@ -92,6 +92,23 @@ function writeNode(res: NodeLikeResponse, reply: SealedReply): NodeLikeResponse 
 }
 
 /**
+ * The raw request target to verify: `req.originalUrl` (Express keeps the full target there while
+ * a mounted router strips its prefix from `req.url`), else `req.url` as node:http received it. When
+ * both exist, `req.url` must be that same target or its tail after a mount prefix; a `req.url`
+ * rewritten to another path before this middleware yields an empty target, which is refused.
+ */
+export function nodeTarget(req: { url?: string | undefined; originalUrl?: string | undefined }): string {
+  const routed = typeof req.url === 'string' ? req.url : '';
+  const raw = typeof req.originalUrl === 'string' ? req.originalUrl : routed;
+  if (raw === routed) return raw;
+  if (routed.startsWith('/') && raw.endsWith(routed)) return raw;
+  // A mount prefix that is the whole path: Express routes `/api?x` as `/?x`.
+  const tail = routed.slice(1);
+  if ((routed === '/' || routed.startsWith('/?')) && raw.endsWith(tail)) return raw;
+  return '';
+}
+
+/**
  * Verifies a node:http-style request; on success sets `req.session`, `req.body` (decrypted data)
  * and `res.secure`, and returns true. On failure it answers 401 with a fixed message and returns false.
  */
@@ -106,7 +123,7 @@ export async function authenticateNode(
     const body = await readNodeBody(req, maxBody);
     const r = await core.verify({
       method: req.method ?? 'GET',
-      path: req.originalUrl ?? req.url ?? '',
+      path: nodeTarget(req),
       header: headerOf(req.headers),
       body,
     });

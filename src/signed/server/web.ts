@@ -73,6 +73,12 @@ async function readWebBody(request: Request, limit: number): Promise<Uint8Array 
   return out;
 }
 
+/** Path and query of a Request's URL as the string holds them (no re-parse, no re-encoding). */
+function webTarget(href: string): string {
+  const slash = href.indexOf('/', href.indexOf('//') + 2);
+  return slash < 0 ? '' : href.slice(slash);
+}
+
 function toResponse(reply: SealedReply, extra?: HeadersInit): Response {
   const headers = new Headers(extra);
   for (const [k, v] of Object.entries(reply.headers)) headers.set(k, v);
@@ -117,7 +123,7 @@ export function createSignedHandler<C extends unknown[]>(
       const url = new URL(request.url);
       const r = await core.verify({
         method: request.method,
-        path: url.pathname + url.search,
+        path: webTarget(request.url),
         // Web runtimes often hide Host: the URL's host picks among several configured origins.
         header: (n) => (n === 'host' ? (request.headers.get('host') ?? url.host) : request.headers.get(n)),
         body,
