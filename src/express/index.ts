@@ -2,13 +2,19 @@
 // semantics live in the shared SessionEngine; this file only binds it to a node:http request and
 // writes the cookies just before the headers go out, appended to whatever the handler set.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { expectedType } from '../core/errors.js';
+import { expectedType, SealedSessionError } from '../core/errors.js';
 import { checkDeriveOptions, deriveKey } from '../core/kdf.js';
 import { createKeyring, type Keyring } from '../core/keyring.js';
 import { useNativeBackend } from '../core/native.js';
-import { SessionEngine, type SessionOptions } from '../session/engine.js';
-import type { Session, SessionData } from '../session/session.js';
+import { CookieNameRegistry, SessionEngine, type SessionOptions } from '../session/engine.js';
+import { type Session, type SessionData, stateOf } from '../session/session.js';
+import {
+  type CookieSessionLegacyOptions,
+  type CookieSessionReader,
+  createCookieSessionReader,
+} from './cookie-session.js';
 import { onHeaders } from './on-headers.js';
+import { Binding, type ExpressSession } from './session.js';
 
 export type { TokenInvalidReason } from '../core/errors.js';
 export { CookieTooLargeError, SealedSessionError } from '../core/errors.js';
@@ -19,15 +25,19 @@ export type { RevocationStore } from '../session/revocation.js';
 export { MemoryRevocationStore } from '../session/revocation.js';
 export type { SessionData } from '../session/session.js';
 export { Session } from '../session/session.js';
+export type { CookieSessionLegacyOptions } from './cookie-session.js';
+export type { ExpressSession } from './session.js';
 export type { Keyring };
 export { createKeyring };
 
 declare global {
   // Typed `req.session` for Express users, as `express-session` does. The data type follows the
-  // `SessionData` interface that users extend with `declare module 'sealed-session'`.
+  // `SessionData` interface that users extend with `declare module 'sealed-session'`. It may be
+  // assigned `null` (log out) or an object of fields (a new session), as with cookie-session.
   namespace Express {
     interface Request {
-      session: Session<SessionData>;
+      get session(): ExpressSession<SessionData>;
+      set session(value: ExpressSession<SessionData> | Partial<SessionData> | null | undefined);
     }
   }
 }
@@ -63,11 +73,14 @@ export type SessionMiddleware = (req: IncomingMessage, res: ServerResponse, next
  * createServer(withSession({ key }, (req: SessionRequest, res) => res.end(String(req.session.get('userId')))));
  * ```
  */
-export type SessionRequest<T extends object = SessionData> = IncomingMessage & { session: Session<T> };
+export type SessionRequest<T extends object = SessionData> = IncomingMessage & {
+  session: ExpressSession<T>;
+};
 
 /**
  * Options of {@link sealedSession} and {@link withSession}: the shared session options, plus
- * `secret` + `salt` as an alternative to `key` (as in `@fastify/secure-session`).
+ * `secret` + `salt` as an alternative to `key` (as in `@fastify/secure-session`), and `legacy` to
+ * move sessions written by `cookie-session`.
  *
  * @example
  * ```ts
@@ -83,14 +96,45 @@ export interface ExpressSessionOptions extends SessionOptions {
   secret?: string | Uint8Array;
   /** 16 bytes (or a 16-character string) for `secret`. Default: `@fastify/secure-session`'s static salt (weak). */
   salt?: string | Uint8Array;
+  /**
+   * Moving from `cookie-session`: give its `keys` (and `name` if not `session`). A request carrying
+   * a valid signed cookie-session cookie (and no sealed session) gets that data as its session,
+   * re-issued sealed on the response; both old cookies (`<name>`, `<name>.sig`) are erased.
+   */
+  legacy?: { cookieSession: CookieSessionLegacyOptions };
+}
+
+const kBindings = Symbol('sealed-session.express');
+
+interface Claim {
+  readonly owner: object;
+  readonly binding: Binding;
+}
+
+type WithBindings = Record<string, unknown> & { [kBindings]?: Record<string, Claim> };
+
+/** Cookie names claimed per app (Express's `req.app`), or per request where there is no app. */
+const registries = new WeakMap<object, CookieNameRegistry>();
+
+function whoHolds(req: Record<string, unknown>): string {
+  if (Object.hasOwn(req, 'sessionOptions')) return 'cookie-session';
+  if (req.sessionStore !== undefined || req.sessionID !== undefined) return 'express-session';
+  return 'another middleware';
 }
 
 /**
  * Express/Connect middleware: `req.session` (or `req[sessionName]`) is a {@link Session} sealed in
- * an encrypted cookie. Options are validated here, once; a misconfiguration throws now with an
- * "expected X, got Y" message. Cookies that fail to open (foreign, tampered, expired, sealed for
- * another session name, unparsable) give an empty session, never an error. The `Set-Cookie` headers
- * are written just before the response headers and appended to any the handler set.
+ * an encrypted cookie, with property access (`req.session.userId = 42` stores), `req.session = null`
+ * to log out and cookie-session's `isNew` / `isChanged` / `isPopulated` ({@link ExpressSession}).
+ * Options are validated here, once; a misconfiguration throws now with an "expected X, got Y"
+ * message. Cookies that fail to open (foreign, tampered, expired, sealed for another session name,
+ * unparsable) give an empty session, never an error. The `Set-Cookie` headers are written just
+ * before the response headers and appended to any the handler set.
+ *
+ * Loud on clashes: when `req.session` is already taken (cookie-session or express-session mounted
+ * before), when a second `sealedSession()` serves the same property, or when two sessions of one app
+ * could write the same cookie (`a` and `a.1`), the request fails through `next(err)` with an error
+ * naming both (code `ERR_SESSION_CLASH`, or the TypeError of the cookie-name check).
  *
  * Uses libsodium (`sodium-native`) when it is installed, the portable `@noble/ciphers` otherwise;
  * the tokens are the same either way.
@@ -121,7 +165,7 @@ export function sealedSession<T extends object = SessionData>(
     throw expectedType('options', 'an options object', options);
   }
   useNativeBackend();
-  const { secret, salt, ...rest } = options;
+  const { secret, salt, legacy, ...rest } = options;
   let keyring: Promise<Keyring> | undefined;
   let derive: (() => void) | undefined;
   if (secret !== undefined && secret !== null) {
@@ -137,12 +181,30 @@ export function sealedSession<T extends object = SessionData>(
   }
   const engine = new SessionEngine<T>(rest, {
     ...(keyring ? { keyring } : {}),
-    adapterOptions: ['secret', 'salt'],
+    adapterOptions: ['secret', 'salt', 'legacy'],
   });
+  let reader: CookieSessionReader | undefined;
+  if (legacy !== undefined) {
+    if (legacy === null || typeof legacy !== 'object' || !('cookieSession' in legacy)) {
+      throw expectedType('options.legacy', '{ cookieSession: { keys, name? } }', legacy);
+    }
+    reader = createCookieSessionReader(legacy.cookieSession, 'options.legacy.cookieSession');
+    const oldNames = [reader.name, reader.sigName];
+    for (const n of oldNames) {
+      if (n !== engine.cookieName && engine.cookieNames.includes(n)) {
+        throw new TypeError(
+          `options.legacy.cookieSession.name: expected a name that is not one of the sealed cookie's chunks, got '${n}'`,
+        );
+      }
+    }
+  }
   // Only once every other option is known to be valid: the derivation costs 256 MiB and a second.
   derive?.();
   const name = engine.sessionName;
+  const label = `req.${name}`;
   const debug = options.debug;
+  const self = {};
+  const claimedIn = new WeakSet<object>();
   let ready = false;
   engine.ready.then(
     () => {
@@ -151,11 +213,14 @@ export function sealedSession<T extends object = SessionData>(
     () => {},
   );
 
+  const engines = engine as unknown as SessionEngine<Record<string, unknown>>;
+
   /** Returns false when the cookie could not be written. */
-  const write = (res: ServerResponse, session: Session<T>): boolean => {
+  const write = (res: ServerResponse, binding: Binding, erase: string[] | undefined): boolean => {
     let cookies: string[];
     try {
-      cookies = engine.commit(session);
+      binding.settle();
+      cookies = engines.commit(binding.session);
     } catch (err) {
       // Only a programmer error gets here (data mutated behind set() until it no longer fits).
       // Failing the response beats a session write the browser never receives.
@@ -167,27 +232,117 @@ export function sealedSession<T extends object = SessionData>(
       res.statusMessage = 'Internal Server Error';
       return false;
     }
+    if (erase !== undefined) cookies = [...cookies, ...erase];
     if (cookies.length > 0) res.appendHeader('set-cookie', cookies);
     return true;
   };
 
+  /**
+   * cookie-session's cookies on this request: moved into a sealed session unless a sealed one
+   * opened; erased either way (THREATS 52). Needs the keyring (call after engine.ready).
+   */
+  const migrate = (binding: Binding, header: string): string[] => {
+    const r = reader!.open(header);
+    const erase = reader!.erase(engine.cookieName);
+    const current = binding.session;
+    void current.id; // opens the sealed cookie (already done by prepare() with a revocation store)
+    if (stateOf(current).valid) return erase;
+    if (!r.ok) {
+      debug?.('sealed-session: the cookie-session cookie was not moved', {
+        session: name,
+        reason: `cookie-session-${r.reason}`,
+      });
+      return erase;
+    }
+    const moved = engines.create({});
+    try {
+      for (const [k, v] of Object.entries(r.data)) moved.set(k, v);
+    } catch (err) {
+      debug?.('sealed-session: the cookie-session cookie was not moved', {
+        session: name,
+        reason: `cookie-session-${(err as { code?: string })?.code ?? 'too-large'}`,
+      });
+      return erase;
+    }
+    binding.session = moved;
+    binding.moved = true;
+    return erase;
+  };
+
+  const clash = (message: string): SealedSessionError =>
+    new SealedSessionError('ERR_SESSION_CLASH', `sealed-session/express: ${message}`);
+
   return function sealedSessionMiddleware(req, res, next) {
-    const target = req as unknown as Record<string, unknown>;
-    // Mounted twice for the same name (e.g. on an app and a sub-router): keep the first.
-    if (target[name] !== undefined) {
-      next();
+    const target = req as unknown as WithBindings;
+    let claims = target[kBindings];
+    const prior = claims?.[name];
+    if (prior !== undefined) {
+      // The same middleware mounted twice (an app and a sub-router): one session, one cookie.
+      if (prior.owner === self) {
+        next();
+        return;
+      }
+      next(
+        clash(
+          `two sealedSession() middlewares serve ${label}; expected one per sessionName, got a second one (cookie '${engine.cookieName}'). Mount one and reuse it, or give the second another sessionName`,
+        ),
+      );
       return;
     }
-    const session = engine.load(req.headers.cookie);
-    target[name] = session;
+    if (Object.getOwnPropertyDescriptor(target, name) !== undefined || target[name] !== undefined) {
+      const other = whoHolds(target);
+      next(
+        clash(
+          `${label} is already set by ${other}; expected ${label} to be free for sealed-session, got one from ${other} mounted before it. Mount one session middleware per property: remove ${other} (legacy: { cookieSession } moves cookie-session's cookies) or give sealed-session another sessionName`,
+        ),
+      );
+      return;
+    }
+    // Cookie names of every session of this app (THREATS 48): `a` and `a.1` would share `a.1`.
+    const app = target.app; // an Express app is a function
+    const scope = (
+      typeof app === 'function' || (typeof app === 'object' && app !== null) ? app : target
+    ) as object;
+    if (!claimedIn.has(scope)) {
+      let registry = registries.get(scope);
+      if (registry === undefined) {
+        registry = new CookieNameRegistry();
+        registries.set(scope, registry);
+      }
+      try {
+        registry.claim(engine, `sealedSession(${name})`);
+      } catch (err) {
+        next(err);
+        return;
+      }
+      claimedIn.add(scope);
+    }
+
+    const header = req.headers.cookie;
+    const binding = new Binding(engine.load(header) as unknown as Session<Record<string, unknown>>, label);
+    if (claims === undefined) {
+      claims = Object.create(null) as Record<string, Claim>;
+      target[kBindings] = claims;
+    }
+    claims[name] = { owner: self, binding };
+    // Not configurable: a session middleware mounted after this one cannot silently take over.
+    Object.defineProperty(target, name, {
+      configurable: false,
+      enumerable: true,
+      get: () => (binding.loggedOut ? null : binding.proxy),
+      set: (value: unknown) => binding.assign(value),
+    });
+
+    let erase: string[] | undefined;
     if (debug) {
       // A change made after the headers went out (streaming, res.write() first) cannot reach the
       // browser; say so in the debug log instead of losing it silently. Only when debugging.
       let written = true;
       onHeaders(res, (r) => {
-        written = write(r, session);
+        written = write(r, binding, erase);
       });
       res.once('finish', () => {
+        const session = binding.session;
         if (written && session.changed && !session.deleted) {
           debug('sealed-session: the session changed after the headers were sent; not saved', {
             session: name,
@@ -195,15 +350,18 @@ export function sealedSession<T extends object = SessionData>(
           });
         }
       });
-    } else onHeaders(res, (r) => write(r, session));
-    if (ready && !engine.eager) {
+    } else onHeaders(res, (r) => write(r, binding, erase));
+
+    const old = reader !== undefined && header !== undefined && reader.present(header);
+    if (ready && !engine.eager && !old) {
       next();
       return;
     }
-    // Key still being derived, or a revocation store to consult before the handler runs.
+    // Key still being derived, a revocation store to consult, or old cookies to move.
     (async () => {
       await engine.ready;
-      if (engine.eager) await engine.prepare(session);
+      if (engine.eager) await engines.prepare(binding.session);
+      if (old) erase = migrate(binding, header!);
     })().then(() => next(), next);
   };
 }
@@ -229,7 +387,7 @@ export function sealedSession<T extends object = SessionData>(
  */
 export function withSession<T extends object = SessionData>(
   options: ExpressSessionOptions,
-  handler: (req: SessionRequest<T>, res: ServerResponse, session: Session<T>) => unknown,
+  handler: (req: SessionRequest<T>, res: ServerResponse, session: ExpressSession<T>) => unknown,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const middleware = sealedSession<T>(options);
   const name = options.sessionName ?? 'session';
@@ -244,7 +402,7 @@ export function withSession<T extends object = SessionData>(
       };
       middleware(req, res, (err) => {
         if (err) return fail(err);
-        const session = (req as unknown as Record<string, Session<T>>)[name]!;
+        const session = (req as unknown as Record<string, ExpressSession<T>>)[name]!;
         try {
           Promise.resolve(handler(req as SessionRequest<T>, res, session)).then(() => resolve(), fail);
         } catch (e) {
