@@ -10,7 +10,7 @@ import type {
   FastifyRequest,
 } from 'fastify';
 import fp from 'fastify-plugin';
-import { toHex } from '../core/bytes.js';
+import { toHex } from '../internal/base64.js';
 import { expectedType } from '../core/errors.js';
 import { deriveKey } from '../core/kdf.js';
 import { createKeyring } from '../core/keyring.js';

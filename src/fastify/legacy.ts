@@ -5,7 +5,7 @@
 // context: see createFastifySessions() for how a cookie of session "a" is kept from opening as "b".
 // Hostile input never throws: every failure is a reason code, never the input.
 import { xsalsa20poly1305 } from '@noble/ciphers/salsa.js';
-import { fromUtf8 } from '../core/bytes.js';
+import { fromUtf8 } from '../internal/base64.js';
 
 const MAC_BYTES = 16;
 const NONCE_BYTES = 24;

@@ -3,7 +3,7 @@
 // later, per request); messages say "expected X, got Y" and never echo a key or a secret, then quote
 // the original's message in parentheses for code that matched on it.
 import { blake2b } from '@noble/hashes/blake2.js';
-import { toHex } from '../core/bytes.js';
+import { toHex } from '../internal/base64.js';
 import { describe, expectedType } from '../core/errors.js';
 import { checkDeriveOptions } from '../core/kdf.js';
 import type { KeyInput } from '../core/keys.js';
