@@ -14,5 +14,8 @@ export const entries: Record<string, string> = {
   worker: 'src/worker/index.ts',
   signed: 'src/signed/index.ts',
   'signed-server': 'src/signed/server/index.ts',
+  redis: 'src/redis/index.ts',
+  iron: 'src/iron/index.ts',
+  'iron.node': 'src/iron/node.ts',
   cli: 'src/cli.ts',
 };
