@@ -4,6 +4,7 @@ export type { TokenInvalidReason } from './core/errors.js';
 export {
   CookieTooLargeError,
   describe,
+  RandomSourceError,
   SealedSessionError,
   TokenExpiredError,
   TokenInvalidError,
