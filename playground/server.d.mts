@@ -23,4 +23,6 @@ export declare function startPlayground(options?: {
   port?: number;
   host?: string;
   quiet?: boolean;
+  /** Throw when a strategy's page script does not build or its module does not load. */
+  strict?: boolean;
 }): Promise<Playground>;

@@ -68,11 +68,18 @@ function bearerOf(request) {
 }
 
 /**
- * Starts the playground.
- * @param {{ port?: number, host?: string, quiet?: boolean }} [options]
+ * Starts the playground. With `strict`, a strategy whose page script does not build or whose
+ * module does not load is an error (the tests use it: a broken bundle fails the suite); without
+ * it, that strategy's page says "not available" and the others still work (`npm start`).
+ * @param {{ port?: number, host?: string, quiet?: boolean, strict?: boolean }} [options]
  * @returns {Promise<{ url: string, port: number, host: string, close(): Promise<void>, availability: Map<string, { available: boolean, reason: string }> }>}
  */
-export async function startPlayground({ port = 3000, host = '127.0.0.1', quiet = false } = {}) {
+export async function startPlayground({
+  port = 3000,
+  host = '127.0.0.1',
+  quiet = false,
+  strict = false,
+} = {}) {
   const state = new PlaygroundState();
   const availability = new Map();
 
@@ -99,6 +106,11 @@ export async function startPlayground({ port = 3000, host = '127.0.0.1', quiet =
       reason = `worker script: ${bundles.get('worker-sw').error}`;
     availability.set(s.id, { available: !reason, reason });
   }
+  const broken = [...availability].filter(([, a]) => !a.available);
+  if (strict && broken.length > 0)
+    throw new Error(`playground: ${broken.map(([id, a]) => `${id}: ${a.reason}`).join('; ')}`);
+  if (strict && bundles.get('summary')?.error)
+    throw new Error(`playground: summary: ${bundles.get('summary').error}`);
 
   // The port must be known before listening: the signed-request plugin needs the origins clients
   // sign for, and the CSRF payload frames the same server under its other loopback name.

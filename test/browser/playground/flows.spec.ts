@@ -6,7 +6,7 @@ import { expected } from './expectations.js';
 
 let pg: Playground;
 test.beforeAll(async () => {
-  pg = await startPlayground({ port: 0, quiet: true });
+  pg = await startPlayground({ port: 0, quiet: true, strict: true });
 });
 test.afterAll(async () => {
   await pg?.close();
@@ -14,8 +14,10 @@ test.afterAll(async () => {
 
 for (const s of strategies) {
   test(`${s.n}. ${s.id}: log in → request → reload → new tab → log out`, async ({ page, context }) => {
-    const available = pg.availability.get(s.id)?.available;
-    test.skip(!available, `${s.module} not available in this build: ${pg.availability.get(s.id)?.reason}`);
+    expect(pg.availability.get(s.id), `${s.module} must build and load`).toEqual({
+      available: true,
+      reason: '',
+    });
     const exp = expected[s.id]!;
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));

@@ -1,12 +1,17 @@
 // The playground server under hostile input (garbage cookies, forged headers, oversized bodies,
 // bad JSON): clear 4xx answers, never a 5xx; and the attacker's server really recognises a
 // stolen credential (so that "not readable" verdicts elsewhere are not vacuous).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { type Playground, startPlayground } from '../../../playground/server.mjs';
+import { bundleAll } from '../../../playground/server/bundle.mjs';
+import { type Playground, startPlayground, strategies } from '../../../playground/server.mjs';
 
 let pg: Playground;
 test.beforeAll(async () => {
-  pg = await startPlayground({ port: 0, quiet: true });
+  pg = await startPlayground({ port: 0, quiet: true, strict: true });
 });
 test.afterAll(async () => {
   await pg?.close();
@@ -120,7 +125,7 @@ test('the attacker server recognises and replays a stolen bearer token', async (
 });
 
 test('cookie strategy: garbage cookies get an empty session, and a stolen sealed cookie is recognised', async () => {
-  test.skip(!available('cookie'), 'sealed-session/fastify not available in this build');
+  expect(available('cookie'), 'sealed-session/fastify must load from dist/').toBe(true);
   const garbage = [
     'pg_session=garbage',
     `pg_session=${'A'.repeat(5000)}`,
@@ -157,7 +162,7 @@ test('cookie strategy: garbage cookies get an empty session, and a stolen sealed
 });
 
 test('signed strategy: unsigned, forged and oversized requests are refused with 4xx', async () => {
-  test.skip(!available('signed'), 'sealed-session/signed not available in this build');
+  expect(available('signed'), 'sealed-session/signed must load from dist/').toBe(true);
   const forged = {
     signature: 'sig=:AAAA:',
     'signature-input': 'sig=("@method" "@target-uri");created=1;keyid="x";nonce="n"',
@@ -251,4 +256,38 @@ test('no route answers 5xx to hostile requests', async () => {
     }
   }
   expect(failures).toEqual([]);
+});
+
+// A strategy that does not build must fail the suite, not be skipped: every spec starts the
+// playground with `strict`, which refuses to start when any page script or module is missing.
+test('every strategy builds and loads; a broken bundle or a missing module stops a strict start', async () => {
+  expect([...pg.availability].filter(([, a]) => !a.available)).toEqual([]);
+  expect([...pg.availability.keys()].sort()).toEqual(strategies.map((s) => s.id).sort());
+
+  const dir = mkdtempSync(join(tmpdir(), 'pg-bundle-'));
+  try {
+    writeFileSync(join(dir, 'broken.ts'), "import { nothing } from './not-there.js';\nnothing();\n");
+    const client = fileURLToPath(new URL('../../../playground/client/', import.meta.url));
+    const out = await bundleAll({
+      broken: relative(client, join(dir, 'broken.ts')),
+      gone: 'no-such-file.ts',
+    });
+    expect(out.get('broken')?.js).toBeUndefined();
+    expect(out.get('broken')?.error).toContain('not-there.js');
+    expect(out.get('gone')).toEqual({ error: 'missing no-such-file.ts' });
+
+    // The library as built in dist/ missing: a strict start refuses, naming what is missing.
+    const before = process.env.PLAYGROUND_DIST;
+    process.env.PLAYGROUND_DIST = dir;
+    try {
+      await expect(startPlayground({ port: 0, quiet: true, strict: true })).rejects.toThrow(
+        /cookie: dist\/fastify\.js could not be loaded/,
+      );
+    } finally {
+      if (before === undefined) delete process.env.PLAYGROUND_DIST;
+      else process.env.PLAYGROUND_DIST = before;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
