@@ -193,8 +193,18 @@ export interface VerifiedRequest {
   /** The decrypted body bytes and their content type. */
   readonly body: Uint8Array;
   readonly contentType: string | null;
-  /** Signs and encrypts a reply bound to this request. */
-  seal(status: number, body: Uint8Array | string | null, contentType?: string): Promise<SealedReply>;
+  /**
+   * Signs and encrypts a reply bound to this request. `headers` are sent in the clear but covered
+   * by the reply signature, so `SecureFetch` exposes them on the verified response; it exposes no
+   * header the signature does not cover. Names are lower-cased; framing and signature fields
+   * (`content-*`, `signature*`, `transfer-encoding`, `connection`) and `set-cookie` are refused.
+   */
+  seal(
+    status: number,
+    body: Uint8Array | string | null,
+    contentType?: string,
+    headers?: Readonly<Record<string, string>>,
+  ): Promise<SealedReply>;
 }
 
 /**
@@ -271,6 +281,32 @@ function parseOrigins(origin: unknown): { byHost: Map<string, URL>; first: URL }
 }
 
 const EMPTY = new Uint8Array(0);
+
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]{1,64}$/;
+const UNSIGNABLE =
+  /^(?:content-|signature|set-cookie$|transfer-encoding$|connection$|keep-alive$|upgrade$|trailer$|te$|cache-control$)/;
+
+/** Whether a reply header can be covered by the reply signature (see {@link VerifiedRequest.seal}). */
+export function isSignableReplyHeader(name: string): boolean {
+  const n = name.toLowerCase();
+  return FIELD_NAME.test(n) && !UNSIGNABLE.test(n) && n !== KEY_HEADER;
+}
+
+/** Reply headers to cover with the reply signature, checked: lower-case names, one-line values. */
+function signedReplyHeaders(extra: Readonly<Record<string, string>> | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (extra === undefined) return out;
+  if (typeof extra !== 'object' || extra === null) throw expectedType('headers', 'an object', extra);
+  for (const [k, v] of Object.entries(extra)) {
+    const name = k.toLowerCase();
+    if (!isSignableReplyHeader(name))
+      throw expectedType(`headers[${JSON.stringify(k)}]`, 'a header name that can be signed', k);
+    if (typeof v !== 'string' || /[\r\n\0]/.test(v))
+      throw expectedType(`headers[${JSON.stringify(k)}]`, 'a one-line string value', v);
+    out.set(name, v.trim());
+  }
+  return out;
+}
 
 /** The body bytes as they were on the wire (a string body is UTF-8). */
 function wireBytes(body: unknown): Uint8Array {
@@ -422,9 +458,11 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
           status: number,
           body: Uint8Array | string | null,
           contentType?: string,
+          extra?: Readonly<Record<string, string>>,
         ): Promise<SealedReply> {
           if (!Number.isInteger(status) || status < 200 || status > 599)
             throw expectedRange('status', 'an HTTP status in 200..599', status);
+          const covered = signedReplyHeaders(extra);
           const bytes = typeof body === 'string' ? utf8ToBytes(body) : (body ?? EMPTY);
           const type =
             contentType ??
@@ -435,14 +473,19 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
               : EMPTY;
           const digest = contentDigest(out);
           const list = signatureParams(
-            RESPONSE_COMPONENTS,
+            covered.size === 0
+              ? RESPONSE_COMPONENTS
+              : [
+                  ...RESPONSE_COMPONENTS,
+                  ...[...covered.keys()].map((n) => ({ value: n, params: new Map() })),
+                ],
             Math.floor(now() / 1000),
             own.publicKey.id,
             serverAlg,
           );
           const resView: MessageView = {
             status,
-            header: (n) => (n === 'content-digest' ? digest : undefined),
+            header: (n) => (n === 'content-digest' ? digest : covered.get(n)),
           };
           const resBase = signatureBase(list, resView, reqView);
           if (!resBase) throw new SignedRequestError('components');
@@ -453,6 +496,7 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
               : await own.sign(resBase),
           );
           const headers: Record<string, string> = {
+            ...Object.fromEntries(covered),
             'content-digest': digest,
             'signature-input': h.input,
             signature: h.signature,

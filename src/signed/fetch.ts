@@ -68,7 +68,9 @@ export interface SecureFetchOptions extends RequestInit {
 }
 
 /**
- * A verified response: the usual `Response` (its body is the decrypted plaintext) plus `data`.
+ * A verified response: the usual `Response` (its body is the decrypted plaintext) plus `data`. Its
+ * headers are only those the server's reply signature covers, plus the content type that travelled
+ * encrypted; nothing an on-path party added (`Set-Cookie`, anything else) appears on it.
  *
  * @example
  * ```ts
@@ -314,14 +316,22 @@ function createSecureFetch(
       if (!opened) return fail('decrypt');
     }
     log?.(`[SecureFetch] ${method} ${url.origin}${url.pathname} -> ${status} verified`);
-    const outHeaders = new Headers(res.headers);
-    for (const h of [...STRIP, 'content-type', 'content-length']) outHeaders.delete(h);
+    // Only what the signature covers: the headers it names, and the content type that travelled
+    // inside the encrypted frame. An on-path Set-Cookie or any added header is not handed back.
+    const outHeaders = new Headers();
+    for (const item of parsed.list.items) {
+      const name = item.value;
+      if (typeof name !== 'string' || item.params.size > 0 || name.startsWith('@')) continue;
+      if (STRIP.includes(name) || name === 'content-type' || name === 'content-length') continue;
+      const value = res.headers.get(name);
+      if (value !== null) outHeaders.set(name, value);
+    }
     if (opened) outHeaders.set('content-type', opened.contentType);
     const out = new Response(
       NULL_BODY.has(status) || !opened ? null : (opened.body as Uint8Array<ArrayBuffer>),
       {
         status,
-        statusText: res.statusText,
+        // The status is signed, its reason phrase is not.
         headers: outHeaders,
       },
     );

@@ -2,6 +2,7 @@
 // Bun, Deno, Workers.
 import { expectedType } from '../../core/errors.js';
 import {
+  isSignableReplyHeader,
   optionsFromEnv,
   type PeerSession,
   type SealedReply,
@@ -24,6 +25,10 @@ export interface SecureContext {
   /** Decrypted body: JSON, text or bytes; undefined if none. */
   readonly data: unknown;
   /** A signed, encrypted JSON response bound to this request. */
+  /**
+   * `init.headers` are covered by the reply signature, so `SecureFetch` exposes them; `set-cookie`,
+   * `cache-control` and framing headers travel unsigned and are not exposed on the verified response.
+   */
   json(value: unknown, init?: { status?: number; headers?: HeadersInit }): Promise<Response>;
   /** A signed, encrypted text or byte response bound to this request. */
   send(
@@ -77,6 +82,32 @@ async function readWebBody(request: Request, limit: number): Promise<Uint8Array 
 function webTarget(href: string): string {
   const slash = href.indexOf('/', href.indexOf('//') + 2);
   return slash < 0 ? '' : href.slice(slash);
+}
+
+/**
+ * A handler's headers: those the reply signature can cover go into it (SecureFetch exposes them);
+ * the rest (`set-cookie`, `cache-control`, framing) travel unsigned and SecureFetch drops them.
+ */
+function splitHeaders(init: HeadersInit | undefined): { signed: Record<string, string>; plain: Headers } {
+  const plain = new Headers(init);
+  const signed: Record<string, string> = {};
+  plain.forEach((v, k) => {
+    if (isSignableReplyHeader(k)) signed[k] = v;
+  });
+  for (const k of Object.keys(signed)) plain.delete(k);
+  for (const k of ['content-type', 'content-length', 'content-encoding']) plain.delete(k);
+  return { signed, plain };
+}
+
+async function sealWith(
+  verified: VerifiedRequest,
+  status: number,
+  body: Uint8Array | string,
+  contentType: string | undefined,
+  init: HeadersInit | undefined,
+): Promise<Response> {
+  const { signed, plain } = splitHeaders(init);
+  return toResponse(await verified.seal(status, body, contentType, signed), plain);
 }
 
 function toResponse(reply: SealedReply, extra?: HeadersInit): Response {
@@ -137,23 +168,18 @@ export function createSignedHandler<C extends unknown[]>(
       session: verified.session,
       data: verified.data,
       json: async (value: unknown, init?: { status?: number; headers?: HeadersInit }) =>
-        toResponse(
-          await verified.seal(init?.status ?? 200, jsonBytes(value), 'application/json'),
-          init?.headers,
-        ),
+        sealWith(verified, init?.status ?? 200, jsonBytes(value), 'application/json', init?.headers),
       send: async (
         body: string | Uint8Array,
         init?: { status?: number; headers?: HeadersInit; contentType?: string },
-      ) => toResponse(await verified.seal(init?.status ?? 200, body, init?.contentType), init?.headers),
+      ) => sealWith(verified, init?.status ?? 200, body, init?.contentType, init?.headers),
     });
     const res = await handler(request, secure, ...rest);
     if (sealedResponses.has(res)) return res;
     // A plain Response from the handler: seal it here so nothing leaves unsigned.
     const bytes = new Uint8Array(await res.arrayBuffer());
-    const headers = new Headers(res.headers);
-    const type = headers.get('content-type') ?? 'application/octet-stream';
-    for (const h of ['content-type', 'content-length', 'content-encoding']) headers.delete(h);
-    return toResponse(await verified.seal(res.status, bytes, type), headers);
+    const type = res.headers.get('content-type') ?? 'application/octet-stream';
+    return sealWith(verified, res.status, bytes, type, res.headers);
   };
 }
 
