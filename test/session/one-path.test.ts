@@ -57,7 +57,8 @@ describe('decodeSecureSession goes through the revocation store', () => {
     const revocation = new MemoryRevocationStore();
     const f = Fastify();
     apps.push(f);
-    await f.register(sealedSession, { key, revocation, subject: 'userId' });
+    const options = { key, revocation, subject: 'userId' };
+    await f.register(sealedSession, options);
     await f.ready();
     const s = f.createSecureSession({ userId: 42 });
     const token = f.encodeSecureSession(s);
