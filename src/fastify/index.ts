@@ -10,14 +10,13 @@ import type {
   FastifyRequest,
 } from 'fastify';
 import fp from 'fastify-plugin';
-import { toHex } from '../internal/base64.js';
 import { expectedType } from '../core/errors.js';
 import { deriveKey } from '../core/kdf.js';
 import { createKeyring } from '../core/keyring.js';
 import { useNativeBackend } from '../core/native.js';
-import { sealTimes } from '../core/token.js';
-import type { CookieSource, DebugLog, LegacyOpener } from '../session/engine.js';
-import { SessionEngine } from '../session/engine.js';
+import { toHex } from '../internal/base64.js';
+import type { DebugLog, LegacyOpener } from '../session/engine.js';
+import { assertDistinctCookieNames, SessionEngine } from '../session/engine.js';
 import type { Session as CoreSession, SessionData as CoreSessionData } from '../session/session.js';
 import { stateOf } from '../session/session.js';
 import { createLegacyReader, LEGACY_MESSAGES, type LegacyReader, type LegacyReason } from './legacy.js';
@@ -165,20 +164,13 @@ async function sealedSession(fastify: FastifyInstance, options: SecureSessionPlu
   const what = (i: number) => (Array.isArray(options) ? `options[${i}]` : 'options');
   const parsed = list.map((o, i) => parseConfig(o, what(i)));
   const names = new Set<string>();
-  const cookieNames = new Set<string>();
   parsed.forEach((p, i) => {
     if (names.has(p.sessionName)) {
       throw new TypeError(
         `${what(i)}.sessionName: expected a name not used by another session, got a duplicate`,
       );
     }
-    if (cookieNames.has(p.cookieName)) {
-      throw new TypeError(
-        `${what(i)}.cookieName: expected a name not used by another session, got a duplicate`,
-      );
-    }
     names.add(p.sessionName);
-    cookieNames.add(p.cookieName);
     if (p.secret) checkSecret(p.secret, what(i));
   });
 
@@ -217,6 +209,7 @@ async function sealedSession(fastify: FastifyInstance, options: SecureSessionPlu
         rolling: o.rolling,
         maxCookies: o.maxCookies,
         revocation: o.revocation,
+        ...(o.subject === undefined ? {} : { subject: o.subject }),
         debug: sink(o.debug),
       },
       { keyring: p.keys ? undefined : keys.then((k) => createKeyring(k)), legacy, what: what(i) },
@@ -224,6 +217,12 @@ async function sealedSession(fastify: FastifyInstance, options: SecureSessionPlu
     (config as { engine: SessionEngine<Record<string, unknown>> }).engine = engine;
     configs.push(config);
   });
+
+  // Cookie names with their chunk names (THREATS 48): sessions `a` and `a.1` would both write `a.1`.
+  assertDistinctCookieNames(
+    configs.map((c) => c.engine),
+    'options',
+  );
 
   const resolved = await Promise.all(keyLists);
   await Promise.all(configs.map((c) => c.engine.ready));
@@ -289,18 +288,19 @@ async function sealedSession(fastify: FastifyInstance, options: SecureSessionPlu
         debug('sealed-session: the cookie is not a string, creating an empty session');
         return null;
       }
-      const cookieName = config.engine.cookieName;
-      const session = config.engine.load((name) => (name === cookieName ? cookie : undefined));
+      // The one path that opens sessions (context, expiry, revocation), silent here: this
+      // decorator logs its own line, as the original does.
       const previous = ctx.log;
       ctx.log = null;
       ctx.reason = undefined;
       ctx.legacyReason = undefined;
+      let session: ReturnType<typeof config.engine.decode>;
       try {
-        void session.id;
+        session = config.engine.decode(cookie);
       } finally {
         ctx.log = previous;
       }
-      if (!stateOf(session).valid) {
+      if (session === null) {
         if (cookie.includes(';')) debug(LEGACY_MESSAGES[(ctx.legacyReason ?? 'malformed') as LegacyReason]);
         else debug(`sealed-session: no session from the cookie (reason: ${ctx.reason ?? 'malformed'})`);
         return null;
@@ -322,15 +322,8 @@ async function sealedSession(fastify: FastifyInstance, options: SecureSessionPlu
         );
       }
       ensureLoaded(slot);
-      const st = stateOf(slot.session);
-      // The engine's payload shape ({ i: id, d: data }, see SessionEngine) sealed directly: no
-      // Set-Cookie to build and parse back, no side effect on the session. The tests open the result
-      // through the engine (decode and a request cookie), so a change of shape cannot go unnoticed.
-      return sealTimes({ i: st.id, d: st.data }, config.engine.keyring, config.engine.cookieName, {
-        createdAt: st.createdAt,
-        idleExpiresAt: Date.now() + config.parsed.expiry * 1000,
-        expiresAt: st.expiresAt,
-      });
+      // Sealed by the engine (its payload shape, its idle deadline); no side effect on the session.
+      return config.engine.encode(slot.session);
     },
   );
 
@@ -345,14 +338,11 @@ async function sealedSession(fastify: FastifyInstance, options: SecureSessionPlu
     const existing = slots[i];
     if (existing !== undefined) return existing;
     const config = configs[i]!;
-    // @fastify/cookie has already parsed the header when it is registered; otherwise the engine
-    // parses it on first use. Either way nothing happens for a request that ignores its session.
-    const jar = (request as { cookies?: Record<string, string | undefined> }).cookies;
-    const source: CookieSource =
-      jar && typeof jar === 'object'
-        ? (name) => (Object.hasOwn(jar, name) ? jar[name] : undefined)
-        : request.headers.cookie;
-    const slot = unwrap(wrap(config.engine.load(source), ctx, request.log, config.parsed.expires))!;
+    // The raw header, never @fastify/cookie's percent-decoded `request.cookies` (THREATS 49: one
+    // spelling). The engine finds its cookie on first use: no work for a request that ignores it.
+    const slot = unwrap(
+      wrap(config.engine.load(request.headers.cookie), ctx, request.log, config.parsed.expires),
+    )!;
     slots[i] = slot;
     return slot;
   };

@@ -3,11 +3,11 @@
 // later, per request); messages say "expected X, got Y" and never echo a key or a secret, then quote
 // the original's message in parentheses for code that matched on it.
 import { blake2b } from '@noble/hashes/blake2.js';
-import { toHex } from '../internal/base64.js';
 import { describe, expectedType } from '../core/errors.js';
 import { checkDeriveOptions } from '../core/kdf.js';
 import type { KeyInput } from '../core/keys.js';
 import { parseKey } from '../core/keys.js';
+import { toHex } from '../internal/base64.js';
 import type { CookieOptions } from '../session/cookie-options.js';
 import type { DebugLog } from '../session/engine.js';
 import type { RevocationStore } from '../session/revocation.js';
@@ -66,6 +66,8 @@ export interface SecureSessionOptions {
   maxCookies?: number;
   /** Revocation store: a destroyed session's cookie stays dead if replayed. */
   revocation?: RevocationStore;
+  /** Session field naming the user (e.g. `'userId'`), passed to the store for `revokeAll(subject)`. */
+  subject?: string;
   /** Debug sink for refused cookies (reason codes only). Default: the request's logger at debug level. */
   debug?: DebugLog;
   /**
