@@ -10,26 +10,12 @@ import { expectedRange, expectedType } from '../core/errors.js';
 import { toBase64Url } from '../internal/base64.js';
 import { ExpiringMap } from '../internal/expiring-map.js';
 import { randomBytes } from '../internal/random.js';
+import type { RevocationCheck, RevocationStore } from '../session/revocation.js';
 import { checkTimeout, Link, type RedisClientLike, subscribe } from './client.js';
 import { Epoch } from './epoch.js';
 import { RedisUnavailableError } from './errors.js';
 import { type Common, common, type RedisStoreOptions } from './options.js';
 import { Outage } from './outage.js';
-
-/**
- * What the session engine asks: the session id, its sealed issue time (ms, second precision) and,
- * when the engine has a `subject` option, the subject's value as a string.
- *
- * @example
- * ```ts
- * await store.isRevoked({ id: session.id, issuedAt: createdAt, subject: '42' });
- * ```
- */
-export interface RevocationCheck {
-  id: string;
-  issuedAt: number;
-  subject?: string;
-}
 
 /**
  * Options of {@link RedisRevocationStore}.
@@ -130,7 +116,7 @@ function parseValue(v: unknown): { v: number; until: number } | undefined {
  * await revocation.revokeAll('42'); // every session of user 42, on every instance
  * ```
  */
-export class RedisRevocationStore {
+export class RedisRevocationStore implements RevocationStore {
   readonly #link: Link;
   readonly #subscriberLink: Link | undefined;
   readonly #subscriber: RedisClientLike | undefined;
@@ -201,6 +187,11 @@ export class RedisRevocationStore {
     }
   }
 
+  /** Longest session lifetime this store remembers `revokeAll` for, in seconds (`maxSessionAge`). */
+  get lifetime(): number {
+    return this.#maxAge / 1000;
+  }
+
   /**
    * `'local'` while checks are answered from the fresh local view (no round trip), `'remote'`
    * while they ask Redis (no subscriber, starting, reconnecting, resyncing, view overflowed).
@@ -219,8 +210,8 @@ export class RedisRevocationStore {
 
   /**
    * Ends every session of `subject` issued before now, on every instance: a not-before time kept
-   * until `until` (default now + `maxSessionAge`). Sessions issued in the same second are ended too
-   * (the sealed issue time has second precision).
+   * until `until` (default now + `maxSessionAge`). A session issued in the same millisecond or
+   * later stays valid.
    */
   async revokeAll(subject: string, until?: number): Promise<void> {
     checkName('revokeAll(subject)', subject);
@@ -231,8 +222,8 @@ export class RedisRevocationStore {
   }
 
   /** True when the session must be treated as absent. Never throws. */
-  isRevoked(check: RevocationCheck | string): boolean | Promise<boolean> {
-    const c: RevocationCheck = typeof check === 'string' ? { id: check, issuedAt: Number.NaN } : check;
+  isRevoked(check: RevocationCheck): boolean | Promise<boolean> {
+    const c = check;
     if (c === null || typeof c !== 'object' || typeof c.id !== 'string') return true;
     // Positive facts are final (nothing is ever un-revoked): answer them locally in every mode.
     if (this.#local(c)) return true;

@@ -28,6 +28,11 @@ export class RedisServer {
     this.port = port;
   }
 
+  /** A server on a free port that is not started yet ("Redis down at start"). */
+  static async unstarted(): Promise<RedisServer> {
+    return new RedisServer(await freePort());
+  }
+
   /** Starts a server on a free port (retries with another port if the one picked was taken). */
   static async start(): Promise<RedisServer> {
     let lastError: unknown;
