@@ -6,7 +6,7 @@
 export default {
   testRunner: 'vitest',
   plugins: ['@stryker-mutator/vitest-runner'],
-  vitest: { configFile: 'vitest.config.ts', related: true },
+  vitest: { configFile: 'vitest.mutation.config.ts', related: true },
   // The Vitest runner always records coverage per test: each mutant runs only the tests that reach it.
   coverageAnalysis: 'perTest',
   mutate: [

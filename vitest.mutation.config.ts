@@ -1,0 +1,30 @@
+import { defineConfig, mergeConfig } from 'vitest/config';
+import base from './vitest.config.ts';
+
+// The Node suite as StrykerJS runs it (`npm run mutate`, see stryker.config.mjs): every test that
+// exercises the mutated code in this process. Left out: tests that only read files or compile
+// types (README, TSDoc, exports, type-level), and tests that run the code in another process or
+// runtime (the CLI, Bun/Deno/workerd, a Next.js build, a Redis server, upstream suites spawned as
+// child processes), where a mutant of the sandbox's sources is not active. docs/mutation.md says so.
+export default mergeConfig(
+  base,
+  defineConfig({
+    test: {
+      exclude: [
+        'test/browser/**',
+        'node_modules/**',
+        'test/readme.test.ts',
+        'test/tsdoc.test.ts',
+        'test/exports.test.ts',
+        'test/cli.test.ts',
+        'test/types/**',
+        'test/**/*types.test.ts',
+        'test/adapters/fastify-compat.test.ts',
+        'test/adapters/next.test.ts',
+        'test/adapters/web-runtime.test.ts',
+        'test/runtimes/**',
+        'test/redis/**',
+      ],
+    },
+  }),
+);
