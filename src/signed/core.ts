@@ -427,7 +427,8 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
       });
       if (authorize && !(await authorize(session))) return fail('key');
       // Recorded only after the signature checked out, so forged requests cannot burn nonces.
-      if (!(await cache.add(`${peer.id} ${nonce}`, (sig.created + skew + 1) * 1000))) return fail('replay');
+      if (!(await cache.add(`${peer.id} ${nonce}`, (sig.created + skew + 1) * 1000, peer.id)))
+        return fail('replay');
       const agreementId = `${own.publicKey.id} ${bytesToHex(epk)}`;
       let prkP = agreements.get(agreementId, t);
       if (!prkP) {
