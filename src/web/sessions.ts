@@ -23,6 +23,43 @@ function cookieSourceOf(source: WebCookieSource): CookieSource {
   return undefined;
 }
 
+const kTarget = Symbol('sealed-session.web.target');
+
+function refuseAssignment(prop: string | symbol): never {
+  const name = String(prop);
+  throw new TypeError(
+    `session.${name}: expected session.set('${name}', value), got a property assignment (it would not be saved)`,
+  );
+}
+
+/**
+ * `session.user = x` on a plain class instance creates a property that is never saved: silent data
+ * loss for JavaScript callers. The session handed out is a thin view that throws on any property
+ * write instead (in strict and sloppy code alike) and otherwise behaves as the session itself.
+ */
+const guardHandler: ProxyHandler<Session<object>> = {
+  get(target, prop) {
+    if (prop === kTarget) return target;
+    const value = Reflect.get(target, prop, target) as unknown;
+    // Methods run on the session itself (its state is in private fields a proxy cannot reach).
+    return typeof value === 'function' && prop !== 'constructor'
+      ? (value as (...a: unknown[]) => unknown).bind(target)
+      : value;
+  },
+  set: (_target, prop) => refuseAssignment(prop),
+  defineProperty: (_target, prop) => refuseAssignment(prop),
+  deleteProperty: (_target, prop) => refuseAssignment(prop),
+  setPrototypeOf: () => false,
+};
+
+function guard<T extends object>(session: Session<T>): Session<T> {
+  return new Proxy(session as unknown as Session<object>, guardHandler) as unknown as Session<T>;
+}
+
+function unguard<T extends object>(session: Session<T>): Session<T> {
+  return ((session as unknown as { [kTarget]?: Session<T> })[kTarget] ?? session) as Session<T>;
+}
+
 function appendTo(headers: Headers, cookies: readonly string[]): void {
   for (const c of cookies) headers.append('set-cookie', c);
 }
@@ -63,19 +100,21 @@ export class WebSessions<T extends object = SessionData> {
   /**
    * The session of this request. Never throws for a bad cookie: a foreign, tampered, expired or
    * unparsable one gives an empty session. The cookie is only opened when the session is first used,
-   * unless a revocation store is configured (then it is opened and checked here).
+   * unless a revocation store is configured (then it is opened and checked here). Data goes through
+   * `get()`/`set()`: a property assignment (`session.user = x`) throws a TypeError rather than
+   * creating a field that would never be saved.
    */
   async load(source: WebCookieSource): Promise<Session<T>> {
     const engine = this.#engine;
     await engine.ready;
     const session = engine.load(cookieSourceOf(source));
     if (engine.eager) await engine.prepare(session);
-    return session;
+    return guard(session);
   }
 
   /** The `Set-Cookie` values this session needs on its response (often none). Call once per response. */
   cookies(session: Session<T>): string[] {
-    return this.#engine.commit(session);
+    return this.#engine.commit(unguard(session));
   }
 
   /**

@@ -30,6 +30,7 @@ beforeAll(async () => {
     Response,
     Headers,
     URL,
+    URLSearchParams,
     TextEncoder,
     TextDecoder,
     crypto: globalThis.crypto,

@@ -5,6 +5,7 @@ import {
   CookieTooLargeError,
   createSessions,
   MemoryRevocationStore,
+  Session,
   type SessionOptions,
 } from '../../src/web/index.js';
 import { cookieHeader, HOSTILE_HEADERS, hostileValues, jar } from './express-web-support.js';
@@ -166,6 +167,28 @@ describe('sealed-session/web: createSessions', () => {
     s.set('user', 'victim');
     expect(s.id).not.toBe(before);
     expect(s.data()).toEqual({ user: 'victim' });
+  });
+
+  it('session.user = x never loses data silently: it throws (strict and sloppy code), set() still works', async () => {
+    const sessions = createSessions<Data>({ key });
+    const s = await sessions.load(req());
+    const message =
+      "session.user: expected session.set('user', value), got a property assignment (it would not be saved)";
+    expect(() => {
+      (s as unknown as Record<string, unknown>).user = 'alice';
+    }).toThrow(new TypeError(message));
+    // Sloppy-mode JavaScript (a plain script): a failed assignment would otherwise be silent.
+    const sloppy = new Function('s', "s.user = 'alice'; return 'assigned';") as (x: unknown) => string;
+    expect(() => sloppy(s)).toThrow(message);
+    expect(() => Object.assign(s, { user: 'alice' })).toThrow(TypeError);
+    expect(() => {
+      delete (s as unknown as Record<string, unknown>).user;
+    }).toThrow(TypeError);
+    expect(s).toBeInstanceOf(Session);
+    s.set('user', 'alice');
+    const back = await sessions.load(req(jar(sessions.cookies(s))));
+    expect(back.get('user')).toBe('alice');
+    expect(back.data()).toEqual({ user: 'alice' });
   });
 
   it('misuse throws at construction', () => {
