@@ -183,3 +183,49 @@ export const pin = <T>(p: Promise<T>): Promise<T> => {
   defineProperty(p, 'constructor', { __proto__: null, value: P } as PropertyDescriptor);
   return p;
 };
+
+// Browser modules that hold secrets (keystore, tabs): brand checks and accessors that read internal
+// slots through load-time getters, never through a prototype the page can still change.
+const TAP = O.getPrototypeOf(U8.prototype) as object;
+const taLength = getter(TAP, 'length');
+/** `bytes.length` through the load-time `%TypedArray%.prototype.length` getter. */
+export const lengthOf = (bytes: Uint8Array): number => apply(taLength, bytes, []) as number;
+const CKP = CryptoKeyCtor?.prototype as object | undefined;
+const keyType = CKP && getter(CKP, 'type');
+const keyExtractableGetter = CKP && getter(CKP, 'extractable');
+/**
+ * A CryptoKey brand check through the load-time `type` getter: no `Symbol.hasInstance` lookup, so a
+ * hook planted on `CryptoKey` after load is never handed the value.
+ */
+export const isKeyObject = (v: unknown): v is CryptoKey =>
+  keyType !== undefined && typeof v === 'object' && v !== null && brand(keyType, v);
+/** `key.extractable` through the load-time getter. */
+export const keyExtractable = (k: CryptoKey): boolean => apply(keyExtractableGetter as AnyFn, k, []) as boolean;
+const MEP = G.MessageEvent?.prototype as object | undefined;
+const meData = MEP && getter(MEP, 'data');
+/** `event.data` of a MessageEvent through the load-time getter. */
+export const messageData = (e: MessageEvent): unknown => apply(meData as AnyFn, e, []);
+const ETP = G.EventTarget?.prototype as EventTarget | undefined;
+const addListener = ETP?.addEventListener as AnyFn | undefined;
+const removeListener = ETP?.removeEventListener as AnyFn | undefined;
+/** `target.addEventListener(type, fn)` with the load-time method. */
+export const listen = (t: EventTarget, type: string, fn: (e: Event) => void): void => {
+  apply(addListener as AnyFn, t, [type, fn]);
+};
+/** `target.removeEventListener(type, fn)` with the load-time method. */
+export const unlisten = (t: EventTarget, type: string, fn: (e: Event) => void): void => {
+  apply(removeListener as AnyFn, t, [type, fn]);
+};
+const BCP = G.BroadcastChannel?.prototype as BroadcastChannel | undefined;
+const bcPost = BCP?.postMessage as AnyFn | undefined;
+const bcClose = BCP?.close as AnyFn | undefined;
+/** `BroadcastChannel` as it was at load time (undefined where there is none). */
+export const Channel: typeof BroadcastChannel | undefined = G.BroadcastChannel;
+/** `channel.postMessage(m)` with the load-time method. */
+export const channelPost = (c: BroadcastChannel, m: unknown): void => {
+  apply(bcPost as AnyFn, c, [m]);
+};
+/** `channel.close()` with the load-time method. */
+export const channelClose = (c: BroadcastChannel): void => {
+  apply(bcClose as AnyFn, c, []);
+};

@@ -1,19 +1,21 @@
 // `SessionKeystore`: the session-keystore API, with secrets that live in memory, survive a reload in
 // current Chromium, and leave behind only two shares that are useless apart (see ./shares.ts).
 import { expectedRange, expectedType } from '../core/errors.js';
-import { KeystoreNameInUseError } from './errors.js';
 import {
   callStack,
   clearTimer,
-  isCryptoKey,
+  isArray,
   isDate,
+  isKeyObject,
+  keyExtractable,
   microtask,
   now,
-  parse,
+  parseJson,
   setTimer,
-  stringify,
   timeOf,
-} from './intrinsics.js';
+} from '../internal/intrinsics.js';
+import { KeystoreNameInUseError } from './errors.js';
+import { jsonNumber, jsonString } from './json.js';
 import {
   decodeKeyShare,
   encodeKeyShare,
@@ -144,10 +146,12 @@ function isFn(v: unknown): boolean {
   return v === undefined || typeof v === 'function';
 }
 
-function call(fn: ((...args: never[]) => void) | undefined, ...args: unknown[]): void {
+// Fixed arity, no rest or spread: spreading an argument list runs the page's array iterator.
+function call(fn: ((a: never, b: never) => void) | undefined, a: unknown, b?: unknown, two = false): void {
   if (!fn) return;
   try {
-    (fn as (...a: unknown[]) => void)(...args);
+    if (two) (fn as (a: unknown, b: unknown) => void)(a, b);
+    else (fn as (a: unknown) => void)(a);
   } catch (err) {
     // A throwing listener must not leave the store half-updated; report it asynchronously.
     microtask(() => {
@@ -195,8 +199,8 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
   readonly #maxAge: number;
   readonly #win: Window | undefined;
   #key: Uint8Array | undefined;
-  #entries: Record<string, Entry<Value>> = Object.create(null) as Record<string, Entry<Value>>;
-  #listeners: Record<string, AnyListener[]> = Object.create(null) as Record<string, AnyListener[]>;
+  #entries: Record<string, Entry<Value>> = { __proto__: null } as unknown as Record<string, Entry<Value>>;
+  #listeners: Record<string, AnyListener[]> = { __proto__: null } as unknown as Record<string, AnyListener[]>;
   #nameSeen: string | undefined;
   // One timer for the whole store, armed for the earliest expiry (100 restored keys cost one
   // setTimeout, not 100); `get` re-checks expiry itself anyway.
@@ -261,7 +265,7 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
   on<T extends EventTypes>(event: T, callback: Callback<Keys, T>): () => void {
     if (typeof callback !== 'function') throw expectedType('callback', 'a function', callback);
     const list = this.#listeners[event] ?? [];
-    list.push(callback as AnyListener);
+    list[list.length] = callback as AnyListener;
     this.#listeners[event] = list;
     return () => this.off(event, callback);
   }
@@ -279,14 +283,20 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
   off<T extends EventTypes>(event: T, callback: Callback<Keys, T>): void {
     const list = this.#listeners[event];
     if (!list) return;
-    const i = list.indexOf(callback as AnyListener);
-    if (i >= 0) list.splice(i, 1);
+    const rest: AnyListener[] = [];
+    let removed = false;
+    for (let i = 0; i < list.length; i++) {
+      if (!removed && list[i] === callback) removed = true;
+      else rest[rest.length] = list[i]!;
+    }
+    this.#listeners[event] = rest;
   }
 
   #emit<T extends EventTypes>(event: T, payload: EventMap<Keys>[T]): void {
+    // `off` replaces the list, so a listener removed while we emit does not shift this loop.
     const list = this.#listeners[event];
     if (!list) return;
-    for (const cb of list.slice()) call(cb, payload);
+    for (let i = 0; i < list.length; i++) call(list[i], payload);
   }
 
   // API --
@@ -307,16 +317,16 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
     this.#alive();
     checkKey(key);
     if (typeof value !== 'string') {
-      if (!isCryptoKey(value)) throw expectedType('value', 'a string or a CryptoKey', value);
+      if (!isKeyObject(value)) throw expectedType('value', 'a string or a CryptoKey', value);
       // An extractable key could be exported by any script that gets hold of it.
-      if (value.extractable) {
+      if (keyExtractable(value)) {
         throw new TypeError('value: expected a non-extractable CryptoKey, got an extractable CryptoKey');
       }
     }
     let exp: number | undefined;
     if (expiresAt !== undefined) {
       exp = isDate(expiresAt) ? timeOf(expiresAt) : expiresAt;
-      if (typeof exp !== 'number' || !Number.isFinite(exp)) {
+      if (typeof exp !== 'number' || exp - exp !== 0) {
         throw expectedType('expiresAt', 'a valid Date or a finite ms timestamp', expiresAt);
       }
     }
@@ -330,7 +340,7 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
     if (exp !== undefined) this.#arm(exp);
     if (old && old.value === value) return;
     this.#emit(old ? 'updated' : 'created', { name: key });
-    call(this.#opts.onChanged, key, callStack());
+    if (this.#opts.onChanged) call(this.#opts.onChanged, key, callStack(), true);
   }
 
   /**
@@ -347,7 +357,7 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
     const e = this.#live(key);
     if (!e) return null;
     this.#emit('read', { name: key });
-    call(this.#opts.onAccess, key, callStack());
+    if (this.#opts.onAccess) call(this.#opts.onAccess, key, callStack(), true);
     return e.value;
   }
 
@@ -435,8 +445,8 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
     if (this.#disposed) return;
     this.#disposed = true;
     clearTimer(this.#timer);
-    this.#entries = Object.create(null) as Record<string, Entry<Value>>;
-    this.#listeners = Object.create(null) as Record<string, AnyListener[]>;
+    this.#entries = { __proto__: null } as unknown as Record<string, Entry<Value>>;
+    this.#listeners = { __proto__: null } as unknown as Record<string, AnyListener[]>;
     const w = this.#win;
     if (w) {
       w.removeEventListener('pagehide', this.#onPageHide);
@@ -454,8 +464,7 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
   // Internals --
 
   #alive(): void {
-    if (this.#disposed)
-      throw new TypeError(`SessionKeystore ${JSON.stringify(this.name)}: used after dispose()`);
+    if (this.#disposed) throw new TypeError(`SessionKeystore ${jsonString(this.name)}: used after dispose()`);
   }
 
   #live(key: Keys): Entry<Value> | undefined {
@@ -519,20 +528,23 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
   #seal(): boolean {
     const w = this.#win;
     if (!w || !this.#key || this.#disposed) return false;
-    const list: (string | number | null)[] = [];
+    // The flat list `[key, value, expiry - t | null, ...]` as JSON text, written by our own code:
+    // no array method, iterator or `toJSON` lookup is ever handed a value (THREATS 45).
+    let json = '';
     const t = now();
     for (const k in this.#entries) {
       const e = this.#entries[k]!;
       if (typeof e.value !== 'string') continue; // CryptoKeys stay in memory
       if (e.expiresAt !== undefined && e.expiresAt <= t) continue;
-      list.push(k, e.value, e.expiresAt === undefined ? null : e.expiresAt - t);
+      const d = e.expiresAt === undefined ? 'null' : jsonNumber(e.expiresAt - t);
+      json += `${json === '' ? '[' : ','}${jsonString(k)},${jsonString(e.value)},${d}`;
     }
     try {
-      if (list.length === 0) {
+      if (json === '') {
         w.sessionStorage.removeItem(this.#ns);
         return false;
       }
-      w.sessionStorage.setItem(this.#ns, sealShare(this.#key, stringify(list), this.#context(w), t));
+      w.sessionStorage.setItem(this.#ns, sealShare(this.#key, `${json}]`, this.#context(w), t));
       return true;
     } catch {
       return false; // storage disabled or full: the values stay memory-only
@@ -578,15 +590,16 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
     if (!r.ok) return r.reason;
     let list: unknown;
     try {
-      list = parse(r.json);
+      list = parseJson(r.json);
     } catch {}
-    if (!Array.isArray(list) || list.length % 3) return 'malformed';
+    // JSON.parse defines own data properties only: reading list[i] never reaches a prototype.
+    if (!isArray(list) || list.length % 3) return 'malformed';
     for (let i = 0; i < list.length; i += 3) {
       const d = list[i + 2];
       if (
         typeof list[i] !== 'string' ||
         typeof list[i + 1] !== 'string' ||
-        !(d === null || Number.isFinite(d))
+        !(d === null || (typeof d === 'number' && d - d === 0))
       ) {
         return 'malformed';
       }
@@ -597,7 +610,7 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
       const k = list[i] as string;
       const exp = list[i + 2] === null ? undefined : r.time + (list[i + 2] as number);
       if (exp !== undefined && exp <= t) {
-        expired.push(k);
+        expired[expired.length] = k;
         continue;
       }
       this.#entries[k] = { value: list[i + 1] as Value, expiresAt: exp };
@@ -605,9 +618,9 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
     }
     if (expired.length) {
       microtask(() => {
-        for (const k of expired) {
-          this.#emit('expired', { name: k as Keys });
-          call(this.#opts.onExpired, k);
+        for (let i = 0; i < expired.length; i++) {
+          this.#emit('expired', { name: expired[i] as Keys });
+          call(this.#opts.onExpired, expired[i]);
         }
       });
     }

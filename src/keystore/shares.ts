@@ -16,8 +16,23 @@
 // ARX cipher is faster than table-based AES + GHASH, which dominated restore time (measured in
 // Chromium: 9.6 against 5.4-7.5 ms of CPU to restore 100 keys, docs/benchmarks.md). A random
 // 96-bit nonce is safe: each page life has its own random key and seals only a few times.
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { b64url, fromB64url, fromUtf8, randomBytes, stringify, utf8 } from './intrinsics.js';
+//
+// The AEAD is RFC 8439's ChaCha20-Poly1305, composed here from noble's ChaCha20 and Poly1305 so that
+// the plaintext (the stored values) never passes through code that uses live built-ins: noble reads
+// `length`, `buffer` and `subarray` of its inputs through prototypes a page script can still hook
+// after load (THREATS 45). noble only ever sees the key, the nonce, zero blocks (from which it makes
+// the keystream) and the ciphertext; our own loops over typed arrays, whose indexed elements are
+// never looked up on a prototype, XOR the keystream in. The fixed vector in
+// test/keystore/shares.test.ts is opened and re-sealed byte for byte by node:crypto's own
+// chacha20-poly1305, so this composition cannot drift from the RFC.
+
+import { poly1305 } from '@noble/ciphers/_poly1305.js';
+import { chacha20 } from '@noble/ciphers/chacha.js';
+import { fromBase64Url, toBase64Url } from '../internal/base64.js';
+import { equalBytes } from '../internal/compare.js';
+import { fromUtf8, lengthOf, slice, startsWith, U8, utf8 } from '../internal/intrinsics.js';
+import { randomBytes } from '../internal/random.js';
+import { jsonNumber, jsonString } from './json.js';
 
 /** Format version of the sealed share (2: ChaCha20-Poly1305; 1 was AES-256-GCM). The key share keeps its `k1.` prefix: its format did not change. */
 export const SHARE_VERSION = 2;
@@ -48,13 +63,13 @@ export interface ShareContext {
 export const newWrappingKey = (): Uint8Array => randomBytes(KEY_BYTES);
 
 /** The `window.name` share: the wrapping key, versioned. Never holds a stored value. */
-export const encodeKeyShare = (key: Uint8Array): string => KEY_PREFIX + b64url(key);
+export const encodeKeyShare = (key: Uint8Array): string => KEY_PREFIX + toBase64Url(key);
 
 /** Parses a `window.name` share; `null` if absent or malformed. */
 export function decodeKeyShare(share: unknown): Uint8Array | null {
-  if (typeof share !== 'string' || !share.startsWith(KEY_PREFIX)) return null;
-  const key = fromB64url(share.slice(KEY_PREFIX.length));
-  return key && key.length === KEY_BYTES ? key : null;
+  if (typeof share !== 'string' || !startsWith(share, KEY_PREFIX)) return null;
+  const key = fromBase64Url(slice(share, KEY_PREFIX.length));
+  return key && lengthOf(key) === KEY_BYTES ? key : null;
 }
 
 /**
@@ -70,7 +85,38 @@ export function bucket(n: number): number {
 }
 
 function aad(ctx: ShareContext, time: number): Uint8Array {
-  return utf8(stringify(['sealed-session/keystore', SHARE_VERSION, ctx.origin, ctx.store, time]));
+  return utf8(
+    `["sealed-session/keystore",${SHARE_VERSION},${jsonString(ctx.origin)},${jsonString(ctx.store)},${jsonNumber(time)}]`,
+  );
+}
+
+/** Little-endian 64-bit length (lengths here are far below 2^32). */
+function putLength(out: Uint8Array, at: number, n: number): void {
+  for (let i = 0; i < 8; i++) out[at + i] = i < 4 ? (n >>> (8 * i)) & 0xff : 0;
+}
+
+const pad16 = (n: number): number => (16 - (n & 15)) & 15;
+
+/** RFC 8439 §2.8 tag over `ad` and `ct[from .. from + n)`. */
+function tagOf(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  ad: Uint8Array,
+  ct: Uint8Array,
+  from: number,
+  n: number,
+): Uint8Array {
+  const otk = chacha20(key, nonce, new U8(32), undefined, 0);
+  const adLen = lengthOf(ad);
+  const a = adLen + pad16(adLen);
+  const mac = new U8(a + n + pad16(n) + 16);
+  for (let i = 0; i < adLen; i++) mac[i] = ad[i]!;
+  for (let i = 0; i < n; i++) mac[a + i] = ct[from + i]!;
+  putLength(mac, a + n + pad16(n), adLen);
+  putLength(mac, a + n + pad16(n) + 8, n);
+  const tag = poly1305(mac, otk);
+  for (let i = 0; i < 32; i++) otk[i] = 0;
+  return tag;
 }
 
 /**
@@ -80,12 +126,10 @@ function aad(ctx: ShareContext, time: number): Uint8Array {
  */
 export function sealShare(key: Uint8Array, json: string, ctx: ShareContext, time: number): string {
   const body = utf8(json);
-  const padded = new Uint8Array(bucket(body.length)).fill(0x20);
-  padded.set(body);
+  const len = lengthOf(body);
+  const n = bucket(len);
   const nonce = randomBytes(NONCE_BYTES);
-  const ct = chacha20poly1305(key, nonce, aad(ctx, time)).encrypt(padded);
-  padded.fill(0);
-  const out = new Uint8Array(HEADER_BYTES + NONCE_BYTES + ct.length);
+  const out = new U8(HEADER_BYTES + NONCE_BYTES + n + TAG_BYTES);
   out[0] = SHARE_VERSION;
   const hi = Math.floor(time / 0x100000000);
   const lo = time >>> 0;
@@ -93,9 +137,18 @@ export function sealShare(key: Uint8Array, json: string, ctx: ShareContext, time
     out[1 + i] = (hi >>> (24 - 8 * i)) & 0xff;
     out[5 + i] = (lo >>> (24 - 8 * i)) & 0xff;
   }
-  out.set(nonce, HEADER_BYTES);
-  out.set(ct, HEADER_BYTES + NONCE_BYTES);
-  return b64url(out);
+  for (let i = 0; i < NONCE_BYTES; i++) out[HEADER_BYTES + i] = nonce[i]!;
+  // Keystream from counter 1 (RFC 8439 §2.8), XORed with the padded plaintext by our own loop.
+  const ks = chacha20(key, nonce, new U8(n), undefined, 1);
+  const at = HEADER_BYTES + NONCE_BYTES;
+  for (let i = 0; i < n; i++) {
+    out[at + i] = ks[i]! ^ (i < len ? body[i]! : 0x20);
+    ks[i] = 0;
+  }
+  for (let i = 0; i < len; i++) body[i] = 0;
+  const tag = tagOf(key, nonce, aad(ctx, time), out, at, n);
+  for (let i = 0; i < TAG_BYTES; i++) out[at + n + i] = tag[i]!;
+  return toBase64Url(out);
 }
 
 /** Result of opening a ciphertext share. */
@@ -114,8 +167,9 @@ export function openShare(
   now: number,
   maxAge: number,
 ): OpenResult {
-  const raw = fromB64url(share);
-  if (!raw || raw.length < HEADER_BYTES + NONCE_BYTES + TAG_BYTES + MIN_BUCKET) {
+  const raw = fromBase64Url(share);
+  const total = raw ? lengthOf(raw) : 0;
+  if (!raw || total < HEADER_BYTES + NONCE_BYTES + TAG_BYTES + MIN_BUCKET) {
     return { ok: false, reason: 'malformed' };
   }
   if (raw[0] !== SHARE_VERSION) return { ok: false, reason: 'version' };
@@ -127,19 +181,26 @@ export function openShare(
   }
   const time = hi * 0x100000000 + lo;
   if (!(now - time <= maxAge && time - now <= 2000)) return { ok: false, reason: 'stale' };
-  const nonce = raw.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES);
-  let pt: Uint8Array;
-  try {
-    // noble's Poly1305 tag check is constant-time; any edited bit lands here.
-    pt = chacha20poly1305(key, nonce, aad(ctx, time)).decrypt(raw.subarray(HEADER_BYTES + NONCE_BYTES));
-  } catch {
-    return { ok: false, reason: 'tampered' };
+  const nonce = new U8(NONCE_BYTES);
+  for (let i = 0; i < NONCE_BYTES; i++) nonce[i] = raw[HEADER_BYTES + i]!;
+  const at = HEADER_BYTES + NONCE_BYTES;
+  const n = total - at - TAG_BYTES;
+  // Authenticate first (constant-time tag compare); any edited bit lands here.
+  const tag = tagOf(key, nonce, aad(ctx, time), raw, at, n);
+  const given = new U8(TAG_BYTES);
+  for (let i = 0; i < TAG_BYTES; i++) given[i] = raw[at + n + i]!;
+  if (!equalBytes(tag, given)) return { ok: false, reason: 'tampered' };
+  const ks = chacha20(key, nonce, new U8(n), undefined, 1);
+  const pt = new U8(n);
+  for (let i = 0; i < n; i++) {
+    pt[i] = raw[at + i]! ^ ks[i]!;
+    ks[i] = 0;
   }
   try {
     return { ok: true, json: fromUtf8(pt), time };
   } catch {
     return { ok: false, reason: 'malformed' };
   } finally {
-    pt.fill(0);
+    for (let i = 0; i < n; i++) pt[i] = 0;
   }
 }

@@ -14,7 +14,7 @@ import {
   urlPass,
   urlPath,
   urlUser,
-} from './intrinsics.js';
+} from '../internal/intrinsics.js';
 
 /**
  * One allowlist entry: requests to `origin` whose path is `pathPrefix` or below it, with one of

@@ -3,8 +3,6 @@
 // requests that match the allowlist. Everything it touches after load is a captured intrinsic, so a
 // script injected later cannot patch its way to the token (THREATS.md 20-25).
 import { expectedType } from '../core/errors.js';
-import { type AllowRule, compileAllow, matchUrl, type Rules } from './allow.js';
-import { VaultError } from './errors.js';
 import {
   abLength,
   apply,
@@ -31,7 +29,9 @@ import {
   toStr,
   toUpper,
   urlHref,
-} from './intrinsics.js';
+} from '../internal/intrinsics.js';
+import { type AllowRule, compileAllow, matchUrl, type Rules } from './allow.js';
+import { VaultError } from './errors.js';
 import { SCHEME_RE, tokenFrom } from './token.js';
 
 export type { AllowRule, Method } from './allow.js';

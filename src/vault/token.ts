@@ -1,4 +1,4 @@
-import { charCode, hasOwn, parseJson } from './intrinsics.js';
+import { charCode, hasOwn, parseJson } from '../internal/intrinsics.js';
 
 const MAX_TOKEN = 8192;
 

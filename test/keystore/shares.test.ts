@@ -3,7 +3,7 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { b64url, fromB64url } from '../../src/keystore/intrinsics.js';
+import { toBase64Url as b64url, fromBase64Url as fromB64url } from '../../src/internal/base64.js';
 import {
   bucket,
   decodeKeyShare,
