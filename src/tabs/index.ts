@@ -2,27 +2,31 @@
 // memory to memory. Nothing secret is ever written to localStorage or sessionStorage by this module
 // (only the non-secret epoch numbers go to sessionStorage, so that they survive a reload).
 import { expectedRange, expectedType } from '../core/errors.js';
+import { toHex } from '../internal/base64.js';
+import {
+  Channel,
+  channelClose,
+  channelPost,
+  clearTimer,
+  freeze,
+  hasOwn,
+  isArray,
+  listen,
+  messageData,
+  now,
+  P,
+  parseJson,
+  setTimer,
+} from '../internal/intrinsics.js';
+import { randomBytes } from '../internal/random.js';
 import { type Message, parseMessage, parseValue, sameId, type Wire, wire } from './messages.js';
 
-// Captured at module load: a later script replacing them cannot shift our clock or timers.
-const g = globalThis;
-const reflectApply = Reflect.apply;
-const dateNow = Date.now;
-const setT = g.setTimeout;
-const clearT = g.clearTimeout;
-const cryptoObj = g.crypto;
-const getRandom = cryptoObj.getRandomValues;
-const Channel: typeof BroadcastChannel | undefined = g.BroadcastChannel;
-const now = (): number => reflectApply(dateNow, Date, []) as number;
-// Epochs are 1/1024 ms: the clock in the high part, random or saturated low bits (safe integers
-// until the year 2248).
+// Everything below that touches a value (a message, the store's answer) uses built-ins captured at
+// load (src/internal/intrinsics.ts), index loops instead of iterators, and null-prototype records
+// instead of arrays we would grow: `arr[arr.length] = v` looks for a setter on Array.prototype
+// (THREATS 45). Epochs are 1/1024 ms: the clock in the high part, random or saturated low bits
+// (safe integers until the year 2248).
 const tick = (): number => now() * 1024;
-
-function randomBytes(n: number): Uint8Array {
-  const b = new Uint8Array(n);
-  reflectApply(getRandom, cryptoObj, [b]);
-  return b;
-}
 
 /**
  * A value that can travel between tabs: a string, or a non-extractable `CryptoKey` (structured clone).
@@ -114,10 +118,7 @@ interface Pending {
 }
 
 function randomId(): string {
-  const b = randomBytes(16);
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
-  return s;
+  return toHex(randomBytes(16));
 }
 
 function sessionStorageOrNull(): Storage | null {
@@ -177,11 +178,14 @@ export class TabSession<F extends string> {
     for (const m of ['get', 'set', 'delete'] as const) {
       if (typeof store[m] !== 'function') throw expectedType(`options.store.${m}`, 'a function', store[m]);
     }
-    if (!Array.isArray(fields) || fields.length === 0) {
+    if (!isArray(fields) || fields.length === 0) {
       throw expectedType('options.fields', 'a non-empty array of field names', fields);
     }
-    for (const f of fields) {
+    const copy: F[] = [];
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i];
       if (typeof f !== 'string' || f === '') throw expectedType('options.fields[]', 'a non-empty string', f);
+      copy[i] = f;
     }
     const channel = options.channel ?? 'default';
     if (typeof channel !== 'string' || channel === '') {
@@ -198,14 +202,22 @@ export class TabSession<F extends string> {
     }
     if (!Channel) throw new TypeError('TabSession: expected a BroadcastChannel implementation, got none');
     this.#store = store;
-    this.#fields = Object.freeze([...fields]);
+    this.#fields = freeze(copy);
     this.#timeout = timeout;
     this.#answer = options.answer ?? true;
     this.#opts = { ...options };
     this.#stateKey = STATE_PREFIX + channel;
     this.#loadState();
     this.#channel = new Channel(STATE_PREFIX + channel);
-    this.#channel.onmessage = (e: MessageEvent) => this.#receive(e.data);
+    listen(this.#channel, 'message', (e: Event) => {
+      let d: unknown;
+      try {
+        d = messageData(e as MessageEvent);
+      } catch {
+        return; // not a MessageEvent
+      }
+      this.#receive(d);
+    });
   }
 
   /** Epoch of this tab's session (0 when it has none). */
@@ -228,11 +240,11 @@ export class TabSession<F extends string> {
     if (this.#pending) return this.#pending.promise;
     const id = randomId();
     let resolve!: (ok: boolean) => void;
-    const promise = new Promise<boolean>((r) => {
+    const promise = new P<boolean>((r) => {
       resolve = r;
     });
     const pending: Pending = { id, timer: undefined, resolve, promise };
-    pending.timer = reflectApply(setT, g, [() => this.#settle(pending, false), this.#timeout]);
+    pending.timer = setTimer(() => this.#settle(pending, false), this.#timeout);
     this.#pending = pending;
     this.#post({ t: 'req', id });
     return promise;
@@ -296,7 +308,7 @@ export class TabSession<F extends string> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#pending) this.#settle(this.#pending, false);
-    this.#channel.close();
+    channelClose(this.#channel);
   }
 
   // Internals --
@@ -306,7 +318,7 @@ export class TabSession<F extends string> {
   }
 
   #post(m: Message): void {
-    this.#channel.postMessage(wire(m));
+    channelPost(this.#channel, wire(m));
   }
 
   #ignore(reason: IgnoredReason): void {
@@ -318,31 +330,31 @@ export class TabSession<F extends string> {
     try {
       fn(a);
     } catch (err) {
-      reflectApply(setT, g, [
-        () => {
-          throw err;
-        },
-        0,
-      ]);
+      setTimer(() => {
+        throw err;
+      }, 0);
     }
   }
 
   #hasSession(): boolean {
     const s = this.#store;
-    for (const f of this.#fields) {
+    const fs = this.#fields;
+    for (let i = 0; i < fs.length; i++) {
+      const f = fs[i]!;
       if (typeof s.has === 'function' ? s.has(f) : s.get(f) !== null) return true;
     }
     return false;
   }
 
   #clearFields(): void {
-    for (const f of this.#fields) this.#store.delete(f);
+    const fs = this.#fields;
+    for (let i = 0; i < fs.length; i++) this.#store.delete(fs[i]!);
   }
 
   #settle(p: Pending, ok: boolean): void {
     if (this.#pending !== p) return;
     this.#pending = null;
-    reflectApply(clearT, g, [p.timer]);
+    clearTimer(p.timer);
     p.resolve(ok);
   }
 
@@ -359,10 +371,12 @@ export class TabSession<F extends string> {
 
   #onRequest(id: string): void {
     if (!this.#answer || this.#mine === 0 || this.#mine <= this.#lastOut) return;
-    const values: Record<string, Wire> = Object.create(null) as Record<string, Wire>;
+    const values = { __proto__: null } as unknown as Record<string, Wire>;
     let any = false;
     const s = this.#store;
-    for (const f of this.#fields) {
+    const fs = this.#fields;
+    for (let i = 0; i < fs.length; i++) {
+      const f = fs[i]!;
       const v = s.get(f);
       if (v === null || v === undefined) continue;
       const exp = typeof s.expiresAt === 'function' ? s.expiresAt(f) : undefined;
@@ -370,7 +384,7 @@ export class TabSession<F extends string> {
       any = true;
     }
     if (!any) return;
-    this.#post({ t: 'ans', id, epoch: this.#mine, values: { ...values } });
+    this.#post({ t: 'ans', id, epoch: this.#mine, values });
   }
 
   #onAnswer(id: string, epoch: number, values: Record<string, unknown>): IgnoredReason | undefined {
@@ -383,18 +397,24 @@ export class TabSession<F extends string> {
       return 'has-session';
     }
     const t = now();
-    const accepted: [F, Wire][] = [];
-    for (const f of this.#fields) {
-      if (!Object.hasOwn(values, f)) continue;
+    const accepted = { __proto__: null } as unknown as Record<number, Wire>;
+    const names = { __proto__: null } as unknown as Record<number, F>;
+    let n = 0;
+    const fs = this.#fields;
+    for (let i = 0; i < fs.length; i++) {
+      const f = fs[i]!;
+      if (!hasOwn(values, f)) continue;
       const w = parseValue(values[f]);
       if (!w) return 'malformed';
       if (w[1] !== null && w[1] <= t) continue;
-      accepted.push([f, w]);
+      names[n] = f;
+      accepted[n++] = w;
     }
-    if (accepted.length === 0) return 'no-fields';
-    for (const [f, [v, exp]] of accepted) {
-      if (exp === null) this.#store.set(f, v);
-      else this.#store.set(f, v, exp);
+    if (n === 0) return 'no-fields';
+    for (let i = 0; i < n; i++) {
+      const w = accepted[i]!;
+      if (w[1] === null) this.#store.set(names[i]!, w[0]);
+      else this.#store.set(names[i]!, w[0], w[1]);
     }
     this.#mine = epoch;
     this.#lastIn = Math.max(this.#lastIn, epoch);
@@ -425,16 +445,22 @@ export class TabSession<F extends string> {
     try {
       const raw = ss.getItem(this.#stateKey);
       if (!raw) return;
-      const v: unknown = JSON.parse(raw);
-      if (!Array.isArray(v) || v.length !== 3 || !v.every((n) => Number.isSafeInteger(n) && n >= 0)) return;
-      [this.#mine, this.#lastIn, this.#lastOut] = v as [number, number, number];
+      const v: unknown = parseJson(raw);
+      if (!isArray(v) || v.length !== 3) return;
+      for (let i = 0; i < 3; i++) {
+        const n = v[i];
+        if (typeof n !== 'number' || !(n >= 0 && n <= Number.MAX_SAFE_INTEGER && n % 1 === 0)) return;
+      }
+      this.#mine = v[0] as number;
+      this.#lastIn = v[1] as number;
+      this.#lastOut = v[2] as number;
     } catch {}
   }
 
   #saveState(): void {
     const ss = sessionStorageOrNull();
     try {
-      ss?.setItem(this.#stateKey, JSON.stringify([this.#mine, this.#lastIn, this.#lastOut]));
+      ss?.setItem(this.#stateKey, `[${this.#mine},${this.#lastIn},${this.#lastOut}]`);
     } catch {}
   }
 }

@@ -6,6 +6,9 @@
 //   { p, v, t: 'in',  epoch }                                         a tab logged in: older epochs are void
 //   { p, v, t: 'out', epoch }                                         logout: every epoch <= this one is void
 
+import { equalStrings } from '../internal/compare.js';
+import { hasOwn, isArray, isKeyObject, keyExtractable, test } from '../internal/intrinsics.js';
+
 /** Protocol tag and version carried by every message. */
 export const PROTOCOL = 'sealed-session/tabs';
 export const VERSION = 1;
@@ -17,15 +20,19 @@ export type Message =
   | { t: 'ans'; id: string; epoch: number; values: Record<string, unknown> }
   | { t: 'in' | 'out'; epoch: number };
 
-const own = (o: object, k: string): unknown =>
-  Object.hasOwn(o, k) ? (o as Record<string, unknown>)[k] : undefined;
+// Received messages and values are read through load-time built-ins only, own properties only
+// (THREATS 45): they carry the session's values.
+const own = (o: object, k: string | number): unknown =>
+  hasOwn(o, k) ? (o as Record<string | number, unknown>)[k] : undefined;
 
-const isEpoch = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
-const isId = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{32}$/.test(v);
+const isEpoch = (v: unknown): v is number =>
+  typeof v === 'number' && v > 0 && v <= Number.MAX_SAFE_INTEGER && v % 1 === 0;
+const ID = /^[0-9a-f]{32}$/;
+const isId = (v: unknown): v is string => typeof v === 'string' && test(ID, v);
 
 /** Parses a received message; `null` for anything that is not exactly one of ours. */
 export function parseMessage(data: unknown): Message | null {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return null;
+  if (typeof data !== 'object' || data === null || isArray(data)) return null;
   if (own(data, 'p') !== PROTOCOL || own(data, 'v') !== VERSION) return null;
   const t = own(data, 't');
   if (t === 'req') {
@@ -46,25 +53,23 @@ export function parseMessage(data: unknown): Message | null {
   return null;
 }
 
-/** A message to post, with the protocol tag. */
+/** A message to post, with the protocol tag: every member written out, no spread. */
 export function wire(m: Message): Record<string, unknown> {
-  return { p: PROTOCOL, v: VERSION, ...m };
+  if (m.t === 'req') return { p: PROTOCOL, v: VERSION, t: m.t, id: m.id };
+  if (m.t === 'ans') return { p: PROTOCOL, v: VERSION, t: m.t, id: m.id, epoch: m.epoch, values: m.values };
+  return { p: PROTOCOL, v: VERSION, t: m.t, epoch: m.epoch };
 }
 
 /** Validates one transported value: a string or a non-extractable CryptoKey, and an expiry. */
 export function parseValue(v: unknown): Wire | null {
-  if (!Array.isArray(v) || v.length !== 2) return null;
-  const [value, exp] = v as unknown[];
-  const okValue =
-    typeof value === 'string' ||
-    (typeof CryptoKey === 'function' && value instanceof CryptoKey && !value.extractable);
-  const okExp = exp === null || (typeof exp === 'number' && Number.isFinite(exp));
+  if (!isArray(v) || v.length !== 2) return null;
+  // Indexed reads of own elements; destructuring would run the page's array iterator.
+  const value = own(v, 0);
+  const exp = own(v, 1);
+  const okValue = typeof value === 'string' || (isKeyObject(value) && !keyExtractable(value));
+  const okExp = exp === null || (typeof exp === 'number' && exp - exp === 0);
   return okValue && okExp ? [value as string | CryptoKey, exp as number | null] : null;
 }
 
 /** Compares two request ids in time independent of where they differ. */
-export function sameId(a: string, b: string): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i % (b.length || 1));
-  return diff === 0;
-}
+export const sameId: (a: string, b: string) => boolean = equalStrings;
