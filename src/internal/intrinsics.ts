@@ -200,7 +200,8 @@ const keyExtractableGetter = CKP && getter(CKP, 'extractable');
 export const isKeyObject = (v: unknown): v is CryptoKey =>
   keyType !== undefined && typeof v === 'object' && v !== null && brand(keyType, v);
 /** `key.extractable` through the load-time getter. */
-export const keyExtractable = (k: CryptoKey): boolean => apply(keyExtractableGetter as AnyFn, k, []) as boolean;
+export const keyExtractable = (k: CryptoKey): boolean =>
+  apply(keyExtractableGetter as AnyFn, k, []) as boolean;
 const MEP = G.MessageEvent?.prototype as object | undefined;
 const meData = MEP && getter(MEP, 'data');
 /** `event.data` of a MessageEvent through the load-time getter. */
@@ -228,4 +229,46 @@ export const channelPost = (c: BroadcastChannel, m: unknown): void => {
 /** `channel.close()` with the load-time method. */
 export const channelClose = (c: BroadcastChannel): void => {
   apply(bcClose as AnyFn, c, []);
+};
+
+// Fetch objects for the token worker: it builds the authenticated request with these only, so a
+// script imported into the worker after us cannot hook them to see the token.
+const HP = G.Headers?.prototype as Headers | undefined;
+const hSet = HP?.set as AnyFn | undefined;
+const hAppend = HP?.append as AnyFn | undefined;
+const hDelete = HP?.delete as AnyFn | undefined;
+const hGet = HP?.get as AnyFn | undefined;
+/** `Headers` as it was at load time. */
+export const RealHeaders: typeof Headers | undefined = G.Headers;
+/** `Request` as it was at load time. */
+export const RealRequest: typeof Request | undefined = G.Request;
+/** `headers.set(k, v)` with the load-time method. */
+export const headerSet = (h: Headers, k: string, v: string): void => {
+  apply(hSet as AnyFn, h, [k, v]);
+};
+/** `headers.append(k, v)` with the load-time method. */
+export const headerAppend = (h: Headers, k: string, v: string): void => {
+  apply(hAppend as AnyFn, h, [k, v]);
+};
+/** `headers.delete(k)` with the load-time method. */
+export const headerDelete = (h: Headers, k: string): void => {
+  apply(hDelete as AnyFn, h, [k]);
+};
+/** `headers.get(k)` with the load-time method. */
+export const headerGet = (h: Headers, k: string): string | null =>
+  apply(hGet as AnyFn, h, [k]) as string | null;
+const reqP = G.Request?.prototype as object;
+/** Load-time `Request.prototype` getters. */
+export const reqUrl: (r: Request) => string = reqP && unary(getter(reqP, 'url'));
+export const reqMethod: (r: Request) => string = reqP && unary(getter(reqP, 'method'));
+export const reqMode: (r: Request) => string = reqP && unary(getter(reqP, 'mode'));
+export const reqDestination: (r: Request) => string = reqP && unary(getter(reqP, 'destination'));
+export const reqHeaders: (r: Request) => Headers = reqP && unary(getter(reqP, 'headers'));
+const resError = G.Response?.error as AnyFn | undefined;
+/** `Response.error()` with the load-time function. */
+export const responseError = (): Response => apply(resError as AnyFn, G.Response, []) as Response;
+const hashSetter = O.getOwnPropertyDescriptor(up, 'hash')?.set as AnyFn;
+/** `u.hash = h` with the load-time setter. */
+export const setHash = (u: URL, h: string): void => {
+  apply(hashSetter, u, [h]);
 };

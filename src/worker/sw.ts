@@ -1,6 +1,39 @@
 // The service-worker side: holds the token in the worker's memory, performs login/refresh itself,
 // and decorates only requests carrying a one-time nonce it issued to the requesting client.
 import { expectedType } from '../core/errors.js';
+import { toHex } from '../internal/base64.js';
+import { equalStrings } from '../internal/compare.js';
+import { ExpiringMap } from '../internal/expiring-map.js';
+import {
+  apply,
+  defineProperty,
+  headerAppend,
+  headerDelete,
+  headerGet,
+  headersForEach,
+  indexOf,
+  isArray,
+  now,
+  P,
+  pin,
+  RealHeaders,
+  RealRequest,
+  realFetch,
+  reqDestination,
+  reqHeaders,
+  reqMethod,
+  reqMode,
+  reqUrl,
+  resOk,
+  responseError,
+  responseProto,
+  resText,
+  setHash,
+  slice,
+  toStr,
+  urlHref,
+} from '../internal/intrinsics.js';
+import { randomBytes } from '../internal/random.js';
 import { type AllowRule, compileAllow, isMethod, matchUrl, type Rules } from '../vault/allow.js';
 import { SCHEME_RE, tokenFrom } from '../vault/token.js';
 import { type LoginMsg, MARK, type Msg, type Reply, TAG } from './protocol.js';
@@ -48,22 +81,22 @@ interface Pending {
 const NONCE_TTL = 30_000;
 const MAX_PENDING = 256;
 
-const hex = (n: number): string => {
-  const b = crypto.getRandomValues(new Uint8Array(n));
-  let s = '';
-  for (let i = 0; i < n; i++) s += (b[i]! + 256).toString(16).slice(1);
-  return s;
-};
+const hex = (n: number): string => toHex(randomBytes(n));
 
-/** Constant-time comparison of two strings of equal length (the nonce secret, THREATS 39). */
-export const ctEqual = (a: string, b: string): boolean => {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return d === 0;
-};
+// As in the vault: the fetch promise is resolved with its Response through the promise resolve
+// procedure, which reads `response.then`; an own `then: undefined` on Response.prototype ends that
+// lookup before it reaches a getter planted on Object.prototype (which would get the login answer).
+try {
+  if (responseProto)
+    defineProperty(responseProto, 'then', { __proto__: null, value: undefined } as PropertyDescriptor);
+} catch {}
 
-const CREDENTIALS: readonly string[] = ['omit', 'same-origin', 'include'];
+const G = globalThis;
+const isCredentials = (c: unknown): c is RequestCredentials =>
+  c === 'omit' || c === 'same-origin' || c === 'include';
+/** `fetch` with the load-time function, its promise pinned (see `pin`). */
+const send = (input: string | Request, init?: RequestInit): Promise<Response> =>
+  pin(apply(realFetch, G, init === undefined ? [input] : [input, init]) as Promise<Response>);
 
 function validate(config: TokenWorkerConfig): {
   rules: Rules;
@@ -94,7 +127,7 @@ function validate(config: TokenWorkerConfig): {
       '{ url, method? } with an absolute URL and method in the allowlist',
       r,
     );
-  return { rules, field, scheme, refresh: { h: u.href, m } };
+  return { rules, field, scheme, refresh: { h: urlHref(u), m } };
 }
 
 /**
@@ -121,31 +154,41 @@ export function installTokenWorker(scope: TokenWorkerScope, config: TokenWorkerC
   let token: string | undefined;
   let epoch = 0;
   let refreshing: Promise<void> | undefined;
-  const pending = new Map<string, Pending>();
+  // Bounded and expiring (the kernel's map): a flood of nonce requests evicts the oldest nonces,
+  // which only makes those requests fail; it never grows without bound.
+  const pendingMap = (): ExpiringMap<Pending> =>
+    new ExpiringMap<Pending>({ maxEntries: MAX_PENDING, full: 'evict-oldest' });
+  let pending = pendingMap();
 
+  // Request options are null-prototype objects with every member written out: the Request and
+  // fetch dictionary conversions would otherwise look up missing members on Object.prototype.
   const acquire = async (href: string, init: RequestInit): Promise<boolean> => {
     const at = epoch;
-    const res = await fetch(href, init);
-    if (!res.ok) return false;
-    const t = tokenFrom(await res.text(), field);
+    const res = await send(href, init);
+    if (!resOk(res)) return false;
+    const t = tokenFrom(await pin(resText(res)), field);
     if (t === undefined || at !== epoch) return false;
     token = t;
     return true;
   };
 
   const ensure = (): Promise<void> => {
-    if (token !== undefined || !refresh) return Promise.resolve();
-    refreshing ??= acquire(refresh.h, {
-      method: refresh.m,
-      credentials: 'include',
-      mode: 'cors',
-      redirect: 'manual',
-      cache: 'no-store',
-    })
-      .catch(() => false)
-      .then(() => {
-        refreshing = undefined;
-      });
+    if (token !== undefined || !refresh) return P.resolve();
+    refreshing ??= (async () => {
+      try {
+        await pin(
+          acquire(refresh.h, {
+            __proto__: null,
+            method: refresh.m,
+            credentials: 'include',
+            mode: 'cors',
+            redirect: 'manual',
+            cache: 'no-store',
+          } as RequestInit),
+        );
+      } catch {}
+      refreshing = undefined;
+    })();
     return refreshing;
   };
 
@@ -153,31 +196,40 @@ export function installTokenWorker(scope: TokenWorkerScope, config: TokenWorkerC
     const method = typeof d.method === 'string' ? d.method : 'POST';
     const u = typeof d.url === 'string' ? matchUrl(rules, d.url, method) : 'url';
     if (typeof u === 'string') return { ok: false, code: 'ERR_WORKER_NOT_ALLOWED' };
-    const headers = new Headers();
-    if (Array.isArray(d.headers))
-      for (const pair of d.headers)
-        if (Array.isArray(pair) && typeof pair[0] === 'string' && typeof pair[1] === 'string')
-          headers.append(pair[0], pair[1]);
-    headers.delete('authorization');
+    const headers = new (RealHeaders as typeof Headers)();
+    const hs = d.headers as unknown;
+    if (isArray(hs))
+      for (let i = 0; i < hs.length; i++) {
+        const pair = hs[i];
+        if (isArray(pair) && typeof pair[0] === 'string' && typeof pair[1] === 'string')
+          headerAppend(headers, pair[0], pair[1]);
+      }
+    headerDelete(headers, 'authorization');
     let body: BodyInit | undefined;
     if (typeof d.body === 'string' || d.body instanceof Blob || d.body instanceof ArrayBuffer) body = d.body;
-    else if (Array.isArray(d.form)) {
+    else if (isArray(d.form)) {
       const f = new FormData();
-      for (const [k, v] of d.form) if (typeof k === 'string') f.append(k, v instanceof Blob ? v : String(v));
+      const form = d.form as unknown[];
+      for (let i = 0; i < form.length; i++) {
+        const e = form[i];
+        if (!isArray(e) || typeof e[0] !== 'string') continue;
+        f.append(e[0], e[1] instanceof Blob ? e[1] : toStr(e[1]));
+      }
       body = f;
     }
-    const credentials = (
-      CREDENTIALS.includes(d.credentials as string) ? d.credentials : 'same-origin'
-    ) as RequestCredentials;
-    const ok = await acquire(u.href, {
-      method,
-      headers,
-      body,
-      credentials,
-      mode: 'cors',
-      redirect: 'manual',
-      cache: 'no-store',
-    });
+    const credentials = isCredentials(d.credentials) ? d.credentials : 'same-origin';
+    const ok = await pin(
+      acquire(urlHref(u), {
+        __proto__: null,
+        method,
+        headers,
+        body,
+        credentials,
+        mode: 'cors',
+        redirect: 'manual',
+        cache: 'no-store',
+      } as RequestInit),
+    );
     return ok ? { ok: true } : { ok: false, code: 'ERR_WORKER_LOGIN_FAILED' };
   };
 
@@ -187,15 +239,15 @@ export function installTokenWorker(scope: TokenWorkerScope, config: TokenWorkerC
       typeof d.url === 'string' && typeof method === 'string' ? matchUrl(rules, d.url, method) : 'url';
     if (typeof u === 'string') return { ok: false, code: 'ERR_WORKER_NOT_ALLOWED' };
     // Fragments never reach the network; bind the nonce to what the fetch event will see.
-    u.hash = '';
-    await ensure();
+    setHash(u, '');
+    await pin(ensure());
     if (token === undefined) return { ok: false, code: 'ERR_WORKER_NOT_AUTHENTICATED' };
-    const now = Date.now();
-    for (const [k, p] of pending) if (p.t < now || pending.size >= MAX_PENDING) pending.delete(k);
+    const t = now() + NONCE_TTL;
     const id = hex(8);
     const s = hex(16);
-    pending.set(id, { s, c: client, m: method as string, h: u.href, t: now + NONCE_TTL });
-    return { ok: true, nonce: `${id}.${s}`, url: u.href };
+    const href = urlHref(u);
+    pending.set(id, { s, c: client, m: method as string, h: href, t }, t);
+    return { ok: true, nonce: `${id}.${s}`, url: href };
   };
 
   const handle = (d: Msg, client: string): Promise<Reply> => {
@@ -207,37 +259,49 @@ export function installTokenWorker(scope: TokenWorkerScope, config: TokenWorkerC
       case 'logout':
         token = undefined;
         epoch++;
-        pending.clear();
-        return Promise.resolve({ ok: true });
+        pending = pendingMap();
+        return P.resolve({ ok: true });
     }
-    return Promise.resolve({ ok: false, code: 'ERR_WORKER_FAILED' });
+    return P.resolve({ ok: false, code: 'ERR_WORKER_FAILED' });
   };
 
-  const decorate = async (req: Request, client: string, mark: string): Promise<Response> => {
-    const dot = mark.indexOf('.');
-    const id = mark.slice(0, dot);
+  // Not async: its result is handed to respondWith as is. The request that carries the token is
+  // built with load-time Headers, Request and fetch only, from a null-prototype init (THREATS 45).
+  const decorate = (req: Request, client: string, mark: string): Promise<Response> => {
+    const dot = indexOf(mark, '.');
+    const id = slice(mark, 0, dot);
     const p = dot > 0 ? pending.get(id) : undefined;
     // One-time: the nonce is spent whatever the outcome.
     if (p) pending.delete(id);
+    const method = reqMethod(req);
+    const url = reqUrl(req);
+    const mode = reqMode(req);
     if (
       !p ||
-      !ctEqual(p.s, mark.slice(dot + 1)) ||
-      p.t < Date.now() ||
+      !equalStrings(p.s, slice(mark, dot + 1)) ||
+      p.t < now() ||
       p.c !== client ||
-      p.m !== req.method ||
-      p.h !== req.url ||
-      (req.mode !== 'cors' && req.mode !== 'same-origin') ||
-      req.destination !== '' ||
-      !isMethod(req.method) ||
-      typeof matchUrl(rules, req.url, req.method) === 'string' ||
+      p.m !== method ||
+      p.h !== url ||
+      (mode !== 'cors' && mode !== 'same-origin') ||
+      reqDestination(req) !== '' ||
+      !isMethod(method) ||
+      typeof matchUrl(rules, url, method) === 'string' ||
       token === undefined
     )
-      return Response.error();
-    const headers = new Headers(req.headers);
-    headers.delete(MARK);
-    // set, not append: a page-supplied Authorization is replaced.
-    headers.set('authorization', `${scheme} ${token}`);
-    return fetch(new Request(req, { headers, redirect: 'manual' }));
+      return P.resolve(responseError());
+    // A null-prototype record, not a Headers: the Request constructor would iterate a Headers with
+    // the page-replaceable Headers iterator. Names from forEach are lower case.
+    const headers = { __proto__: null } as unknown as Record<string, string>;
+    apply(headersForEach!, reqHeaders(req), [
+      (v: string, k: string) => {
+        if (k !== MARK && k !== 'authorization') headers[k] = v;
+      },
+    ]);
+    // A page-supplied Authorization is replaced.
+    headers.authorization = `${scheme} ${token}`;
+    const init = { __proto__: null, headers, redirect: 'manual' } as RequestInit;
+    return send(new (RealRequest as typeof Request)(req, init));
   };
 
   scope.addEventListener('install', (e) => e.waitUntil(scope.skipWaiting()));
@@ -256,7 +320,7 @@ export function installTokenWorker(scope: TokenWorkerScope, config: TokenWorkerC
     );
   });
   scope.addEventListener('fetch', (e: SwFetchEvent) => {
-    const mark = e.request.headers.get(MARK);
+    const mark = headerGet(reqHeaders(e.request), MARK);
     // Unmarked requests (markup, navigations, no-cors, plain page fetches) are left alone.
     if (mark === null) return;
     e.respondWith(decorate(e.request, e.clientId, mark));

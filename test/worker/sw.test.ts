@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ctEqual, installTokenWorker } from '../../src/worker/sw.js';
+import { installTokenWorker } from '../../src/worker/sw.js';
 import type { TokenWorkerScope } from '../../src/worker/sw-types.js';
 
 const fakeScope = () => {
@@ -77,14 +77,5 @@ describe('installTokenWorker', () => {
       },
     });
     expect(responded).toBe(false);
-  });
-});
-
-describe('ctEqual', () => {
-  it('compares strings of equal length', () => {
-    expect(ctEqual('abcd', 'abcd')).toBe(true);
-    expect(ctEqual('abcd', 'abce')).toBe(false);
-    expect(ctEqual('abcd', 'abc')).toBe(false);
-    expect(ctEqual('', '')).toBe(true);
   });
 });

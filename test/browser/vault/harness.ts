@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { expect, type Page } from '@playwright/test';
+import { captureScript, serveCapture } from '../support/capture.js';
 import { readBody, startServer, type TestServer } from '../support/server.js';
 import { dumpStorage } from './hostile.js';
 
@@ -56,6 +57,32 @@ const json = (
   return true;
 };
 
+/**
+ * The worker-side attacker: defines the capture hooks, answers `{ __capture: 'report' }` on the
+ * message's port with what they saw (through methods taken before the hooks exist), installs them
+ * with the token's prefix as marker, and trips the canary once.
+ */
+function captureWorkerScript(): string {
+  return `${captureScript()}
+const RA = Reflect.apply;
+const gopd = Object.getOwnPropertyDescriptor;
+const dataOf = gopd(ExtendableMessageEvent.prototype, 'data').get;
+const portsOf = gopd(ExtendableMessageEvent.prototype, 'ports').get;
+const post = MessagePort.prototype.postMessage;
+RA(EventTarget.prototype.addEventListener, self, ['message', (e) => {
+  const d = RA(dataOf, e, []);
+  if (!d || d.__capture !== 'report') return;
+  const cap = globalThis.__capture;
+  cap.rescan();
+  const loot = [];
+  for (let i = 0; i < cap.loot.length; i++) loot[i] = cap.loot[i];
+  RA(post, RA(portsOf, e, [])[0], [{ __proto__: null, loot, hooks: cap.names.length }]);
+}]);
+globalThis.__installCapture({ markers: ['tok_', 'canary_'] });
+[].push('canary_worker');
+`;
+}
+
 export async function startHarness(): Promise<Harness> {
   const h = {
     appLog: [] as Seen[],
@@ -85,6 +112,16 @@ export async function startHarness(): Promise<Harness> {
   });
   h.app = await startServer(async (req, res, url) => {
     const p = url.pathname;
+    if (serveCapture(req, res, url)) return true;
+    if (p === '/sw-hooked.js' || p === '/capture-sw.js') {
+      const js =
+        p === '/sw-hooked.js'
+          ? await readFile(new URL('../pages/worker/sw-hooked.js', import.meta.url), 'utf8')
+          : captureWorkerScript();
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(js);
+      return true;
+    }
     if (p === '/sw.js') {
       // The token worker's script, served at the root so that its scope covers /api navigations too.
       const js = await readFile(new URL('../pages/worker/sw.js', import.meta.url));

@@ -136,6 +136,23 @@ test('THREATS 46: a path prefix with a trailing slash does not authorise the bar
   expect(apiCalls('/api/t46').map((s) => s.authorization)).toEqual([`Bearer ${h.token}`]);
 });
 
+test('THREATS 45: capture hooks on a wide list of built-ins, planted after load, never see the token', async ({
+  page,
+}) => {
+  await page.goto(`${h.app.origin}/pages/vault/hooked.html`);
+  await page.locator('body[data-ready="1"]').waitFor({ state: 'attached' });
+  const r = JSON.parse((await page.locator('#out').textContent()) ?? '') as {
+    hooks: number;
+    status: unknown[];
+    loot: string[];
+  };
+  expect(r.status).toEqual([true, 200, 200]);
+  expect(r.hooks).toBeGreaterThan(500);
+  expect(r.loot.filter((l) => l.endsWith(': marker 1')).length).toBeGreaterThan(0); // the hooks detect
+  expect(r.loot.filter((l) => l.endsWith(': marker 0'))).toEqual([]);
+  expect(apiCalls('/api/hooked').map((s) => s.authorization)).toEqual([`Bearer ${h.token}`]);
+});
+
 test('THREATS 20: frozen API, no getter or setter for the token, caller objects untouched', async ({
   page,
 }) => {

@@ -371,3 +371,29 @@ test('THREATS 30: with a refresh endpoint the restarted worker re-acquires by it
   await expectNoLeak(page);
   await cdp.detach();
 });
+
+test('THREATS 45: hooks planted in the worker after the module loaded never see the token', async ({
+  page,
+}) => {
+  await open(page, '?sw=hooked');
+  await login(page);
+  const status = await page.evaluate(async () => {
+    const a = await tw.fetch('/api/hooked');
+    const b = await tw.fetch('/api/hooked-post', { method: 'POST', body: 'x', headers: { 'x-a': '1' } });
+    return [a.status, b.status];
+  });
+  expect(status).toEqual([200, 200]);
+  expect(calls('/api/hooked').map((s) => s.authorization)).toEqual([`Bearer ${h.token}`]);
+  // A message round trip after the traffic: the worker's hooks report what they saw.
+  const report = await page.evaluate(
+    () =>
+      new Promise<{ loot: string[]; hooks: number }>((resolve) => {
+        const ch = new MessageChannel();
+        ch.port1.onmessage = (e) => resolve(e.data);
+        navigator.serviceWorker.controller!.postMessage({ __capture: 'report' }, [ch.port2]);
+      }),
+  );
+  expect(report.hooks).toBeGreaterThan(400);
+  expect(report.loot.filter((l) => l.endsWith(': marker 1')).length).toBeGreaterThan(0); // the hooks detect
+  expect(report.loot.filter((l) => l.endsWith(': marker 0'))).toEqual([]);
+});
