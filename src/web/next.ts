@@ -1,5 +1,5 @@
 // Next.js App Router binding through a structural cookie-store interface: `cookies()` from
-// `next/headers`, `request.cookies` / `response.cookies` in middleware. Next itself is not imported.
+// `next/headers`, `request.cookies` / `response.cookies` in `proxy.ts` (Next 16; `middleware.ts` before). Next itself is not imported.
 import { parseSetCookie } from 'cookie';
 import type { SessionOptions } from '../session/engine.js';
 import type { Session, SessionData } from '../session/session.js';
@@ -26,23 +26,36 @@ export interface NextCookieAttributes {
 }
 
 /**
- * What this helper needs of Next's cookie stores: `cookies()` from `next/headers` (Route Handlers,
- * Server Actions), `request.cookies` and `NextResponse#cookies` in middleware.
+ * What {@link NextSessions.load} reads: anything with `get(name)?.value` — `cookies()` from
+ * `next/headers`, and `request.cookies` (`RequestCookies`) in `proxy.ts`, as they are.
  *
  * @example
  * ```ts
- * const session = await sessions.load(cookies()); // cookies() from 'next/headers'
+ * const session = await sessions.load(request.cookies); // in proxy.ts
  * ```
  */
-export interface NextCookieStore {
+export interface NextCookieReader {
   get(name: string): { value: string } | undefined;
+}
+
+/**
+ * What this helper writes through: `cookies()` from `next/headers` (Route Handlers, Server
+ * Actions) and `NextResponse#cookies` (`ResponseCookies`) in `proxy.ts`.
+ *
+ * @example
+ * ```ts
+ * const session = await sessions.load(await cookies()); // cookies() from 'next/headers'
+ * sessions.commit(session);
+ * ```
+ */
+export interface NextCookieStore extends NextCookieReader {
   set(name: string, value: string, attributes?: NextCookieAttributes): unknown;
 }
 
 /**
  * Sessions for the Next.js App Router. Build once at module scope; per request
  * `await load(cookies())`, use the session, then `commit(session)` — in a Route Handler, Server
- * Action or middleware (Server Components cannot set cookies; there, only read).
+ * Action or `proxy.ts` (Server Components cannot set cookies; there, only read).
  *
  * @example
  * ```ts
@@ -62,15 +75,38 @@ export interface NextCookieStore {
  * ```
  */
 export class NextSessions<T extends object = SessionData> {
-  readonly #sessions: WebSessions<T>;
-  readonly #stores = new WeakMap<Session<T>, NextCookieStore>();
+  readonly #options: SessionOptions;
+  #built: WebSessions<T> | undefined;
+  readonly #stores = new WeakMap<Session<T>, NextCookieReader>();
 
   constructor(options: SessionOptions) {
-    this.#sessions = new WebSessions<T>(options);
+    this.#options = options;
+    // Validated now — except a missing key: `next build` evaluates this module while it collects
+    // page data, usually without the run-time secrets (SESSION_KEY). The key is then resolved on
+    // first use, where its absence is a clear error instead of a failed build.
+    if (options === null || typeof options !== 'object' || options.key !== undefined) {
+      this.#built = new WebSessions<T>(options);
+    } else {
+      new WebSessions<T>({ ...options, key: new Uint8Array(32).fill(1) }); // every other option, now
+    }
   }
 
-  /** The session from a cookie store (or the promise `cookies()` returns in Next 15). Never throws for a bad cookie. */
-  async load(store: NextCookieStore | Promise<NextCookieStore>): Promise<Session<T>> {
+  get #sessions(): WebSessions<T> {
+    if (this.#built) return this.#built;
+    if (this.#options.key === undefined) {
+      throw new TypeError(
+        'nextSessions: options.key: expected a key at run time, got undefined (is SESSION_KEY set in the server environment?)',
+      );
+    }
+    this.#built = new WebSessions<T>(this.#options);
+    return this.#built;
+  }
+
+  /**
+   * The session from a cookie store: `cookies()` (or its promise), or `request.cookies` in
+   * `proxy.ts`. Never throws for a bad cookie.
+   */
+  async load(store: NextCookieReader | Promise<NextCookieReader>): Promise<Session<T>> {
     const s = await store;
     if (s === null || typeof s !== 'object' || typeof s.get !== 'function') {
       throw new TypeError('load(store): expected a cookie store with get(name) (Next.js cookies())');
@@ -85,10 +121,10 @@ export class NextSessions<T extends object = SessionData> {
 
   /**
    * Writes the session's cookies (if it changed, was touched, rotated or deleted) through the store
-   * it was loaded from, or through `store` (e.g. a `NextResponse`'s `cookies` in middleware).
+   * it was loaded from, or through `store` (a `NextResponse`'s `cookies` in `proxy.ts`).
    */
   commit(session: Session<T>, store?: NextCookieStore): void {
-    const target = store ?? this.#stores.get(session);
+    const target = (store ?? this.#stores.get(session)) as NextCookieStore | undefined;
     if (!target || typeof target.set !== 'function') {
       throw new TypeError(
         'commit(session, store): expected a cookie store with set(name, value, attributes)',
@@ -111,7 +147,8 @@ export class NextSessions<T extends object = SessionData> {
 }
 
 /**
- * Builds {@link NextSessions} for one session name (options validated here, once).
+ * Builds {@link NextSessions} for one session name. Options are validated here, once; a key that is
+ * still undefined (as during `next build`) is looked for again on first use.
  *
  * @example
  * ```ts

@@ -121,3 +121,30 @@ describe('sealed-session/web: nextSessions (structural cookies() interface; Next
     expect(() => sessions.commit(s)).toThrow(/commit\(session, store\)/);
   });
 });
+
+describe('nextSessions: what `next build` and proxy.ts need', () => {
+  it('a key still undefined at module scope (next build, no SESSION_KEY) does not throw until first use', async () => {
+    const sessions = nextSessions<Data>({ key: undefined });
+    await expect(sessions.load(new FakeNextCookies())).rejects.toThrow(
+      /^nextSessions: options\.key: expected a key at run time, got undefined/,
+    );
+    // Every other option is still checked at once.
+    expect(() => nextSessions({ key: undefined, maxCookies: 0 })).toThrow(/maxCookies/);
+  });
+
+  it('loads from a read-only store (RequestCookies in proxy.ts has no 3-argument set)', async () => {
+    const sessions = nextSessions<Data>({ key });
+    const write = new FakeNextCookies();
+    const s = await sessions.load(write);
+    s.set('user', 'dora');
+    sessions.commit(s);
+    const jarNow = jar(write.written);
+    const readOnly = { get: (name: string) => (name in jarNow ? { value: jarNow[name]! } : undefined) };
+    const back = await sessions.load(readOnly);
+    expect(back.get('user')).toBe('dora');
+    const response = new FakeNextCookies();
+    back.touch();
+    sessions.commit(back, response);
+    expect(response.calls[0]?.[0]).toBe('session');
+  });
+});
