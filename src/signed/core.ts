@@ -5,7 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { expectedRange, expectedType } from '../core/errors.js';
 import { type Sodium, sodiumBackend } from '../core/sodium.js';
 import { bytesToHex, fromBase64, toBase64, utf8Decode, utf8ToBytes } from './bytes.js';
-import { type SignedFailureReason, SignedRequestError } from './errors.js';
+import { type SignedFailureReason, SignedRequestError, SignedServerFault } from './errors.js';
 import {
   checkSecretKeyShape,
   createVerifier,
@@ -71,7 +71,10 @@ export interface SignedServerOptions {
   replayCache?: ReplayCache;
   /** Largest accepted request body on the wire, in bytes (default 1 MiB). */
   maxBodySize?: number;
-  /** Optional allowlist: return false to refuse a verified peer key (answered 401 like any failure). */
+  /**
+   * Optional allowlist: return false to refuse a verified peer key (answered 401 like any failure).
+   * If it throws or rejects, the request fails as a server error ({@link SignedServerFault}).
+   */
   authorize?: (peer: PeerSession) => boolean | Promise<boolean>;
   /**
    * How replies are signed: `'key'` (default) with the server's key, verifiable by anyone holding
@@ -79,8 +82,12 @@ export interface SignedServerOptions {
    * which authenticates the server to that client just as well and saves one signature per request.
    */
   replySignature?: 'key' | 'hmac';
-  /** Debug hook called with the reason of each refusal (never with input). */
-  onFailure?: (reason: SignedFailureReason) => void;
+  /**
+   * Debug hook called with the reason of each refusal (never with input). For `'authorize'` and
+   * `'store'` (the hook or the replay store threw: a server error, not a refusal) it also gets the
+   * thrown error.
+   */
+  onFailure?: (reason: SignedFailureReason, cause?: unknown) => void;
   /**
    * Use libsodium (the optional `sodium-native` package) for Ed25519 when it can be loaded (Node
    * only; default true). Falls back to WebCrypto silently, e.g. on Web runtimes.
@@ -216,7 +223,10 @@ export interface VerifiedRequest {
  * if (!result.ok) log.debug(result.error.reason);
  * ```
  */
-export type VerifyResult = { ok: true; request: VerifiedRequest } | { ok: false; error: SignedRequestError };
+export type VerifyResult =
+  | { ok: true; request: VerifiedRequest }
+  | { ok: false; error: SignedRequestError }
+  | { ok: false; error: SignedServerFault };
 
 /**
  * The verification core built once from options.
@@ -371,6 +381,11 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
     onFailure?.(reason);
     return { ok: false, error: new SignedRequestError(reason) };
   };
+  // The application's own code failed: a server error, with its cause, never a 401.
+  const fault = (reason: 'authorize' | 'store', cause: unknown): VerifyResult => {
+    onFailure?.(reason, cause);
+    return { ok: false, error: new SignedServerFault(reason, cause) };
+  };
 
   async function verify(req: IncomingSigned): Promise<VerifyResult> {
     try {
@@ -425,10 +440,23 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
         nonce,
         created: sig.created,
       });
-      if (authorize && !(await authorize(session))) return fail('key');
+      if (authorize) {
+        let allowed: unknown;
+        try {
+          allowed = await authorize(session);
+        } catch (cause) {
+          return fault('authorize', cause);
+        }
+        if (!allowed) return fail('key');
+      }
       // Recorded only after the signature checked out, so forged requests cannot burn nonces.
-      if (!(await cache.add(`${peer.id} ${nonce}`, (sig.created + skew + 1) * 1000, peer.id)))
-        return fail('replay');
+      let fresh: unknown;
+      try {
+        fresh = await cache.add(`${peer.id} ${nonce}`, (sig.created + skew + 1) * 1000, peer.id);
+      } catch (cause) {
+        return fault('store', cause);
+      }
+      if (fresh !== true) return fail('replay');
       const agreementId = `${own.publicKey.id} ${bytesToHex(epk)}`;
       let prkP = agreements.get(agreementId, t);
       if (!prkP) {

@@ -8,8 +8,11 @@ import {
   type SignedServerOptions,
   type VerifiedRequest,
 } from '../core.js';
+import { SignedPropertyClashError, SignedServerFault } from '../errors.js';
 import { WIRE_TYPE } from '../protocol.js';
-import { headerOf, type SecureSend, secureReplier, UNAUTHORIZED_MESSAGE } from './shared.js';
+import { headerOf, type SecureSend, secureReplier, statusOr200, UNAUTHORIZED_MESSAGE } from './shared.js';
+
+const ours = new WeakSet<object>();
 
 /**
  * Options of the Fastify plugin.
@@ -34,6 +37,7 @@ interface FastifyLikeRequest {
 }
 
 interface FastifyLikeReply {
+  statusCode?: number;
   code(status: number): FastifyLikeReply;
   header(name: string, value: string): FastifyLikeReply;
   send(body?: unknown): FastifyLikeReply;
@@ -80,6 +84,11 @@ async function fastifySignedPlugin(
   if (!fastify.hasRequestDecorator(decorator)) fastify.decorateRequest(decorator, null);
   if (!fastify.hasReplyDecorator('secure')) fastify.decorateReply('secure', null);
   fastify.addHook('preHandler', async (req, reply) => {
+    // Another plugin (a cookie session) set the property: say so (500 with this error), never
+    // overwrite it. Checked before any verification work.
+    const held = req[decorator];
+    if (held !== null && held !== undefined && !(typeof held === 'object' && ours.has(held)))
+      throw new SignedPropertyClashError(decorator);
     let verified: VerifiedRequest | null = null;
     try {
       const r = await core.verify({
@@ -90,15 +99,24 @@ async function fastifySignedPlugin(
         body: typeof req.body === 'string' || req.body instanceof Uint8Array ? req.body : null,
       });
       if (r.ok) verified = r.request;
-    } catch {}
+      else if (r.error instanceof SignedServerFault) throw r.error;
+    } catch (err) {
+      // `authorize` or the replay store failed: Fastify's error handler answers 500, cause kept.
+      if (err instanceof SignedServerFault) throw err;
+    }
     if (!verified) {
       reply.code(401).header('content-type', 'text/plain; charset=utf-8').header('cache-control', 'no-store');
       return reply.send(UNAUTHORIZED_MESSAGE);
     }
     const v = verified;
+    ours.add(v.session);
     req[decorator] = v.session;
     req.body = v.data;
-    reply.secure = secureReplier(v, (sealed) => writeFastify(reply, sealed));
+    reply.secure = secureReplier(v, {
+      write: (sealed) => writeFastify(reply, sealed),
+      status: () => statusOr200(reply.statusCode),
+      error: (err) => reply.send(err),
+    });
     return undefined;
   });
 }

@@ -13,11 +13,16 @@ export {
   type VerifiedRequest,
   type VerifyResult,
 } from '../core.js';
-export { type SignedFailureReason, SignedRequestError } from '../errors.js';
-export { MemoryReplayCache, type ReplayCache } from '../replay.js';
-export { createExpressAuth, useAuthWithExpress } from './express.js';
+export {
+  type SignedFailureReason,
+  SignedPropertyClashError,
+  SignedRequestError,
+  SignedServerFault,
+} from '../errors.js';
+export { MemoryReplayCache, type MemoryReplayCacheOptions, type ReplayCache } from '../replay.js';
+export { createExpressAuth, type ExpressAuthOptions, useAuthWithExpress } from './express.js';
 export { type FastifySignedOptions, fastifySigned } from './fastify.js';
 export { createNextAuth, type NextApiLikeHandler, type NextAuthWrapper, useAuthWithNext } from './next.js';
 export type { NodeLikeRequest, NodeLikeResponse, NodeMiddleware } from './node.js';
-export { type SecureSend, UNAUTHORIZED_MESSAGE } from './shared.js';
+export { type RequestToken, type SecureSend, UNAUTHORIZED_MESSAGE } from './shared.js';
 export { createSignedHandler, type SecureContext, type SignedWebHandler, useAuthWithRoute } from './web.js';

@@ -1,6 +1,12 @@
 // Next.js pages API wrappers of `sealed-session/signed/server`.
 import { optionsFromEnv, type PeerSession, type SignedServer, type SignedServerOptions } from '../core.js';
-import { authenticateNode, type NodeLikeRequest, type NodeLikeResponse, refuse } from './node.js';
+import {
+  authenticateNode,
+  type NodeLikeRequest,
+  type NodeLikeResponse,
+  propertyOption,
+  refuse,
+} from './node.js';
 import { type SecureSend, toCore } from './shared.js';
 
 /**
@@ -27,12 +33,27 @@ export type NextApiLikeHandler<
  * export default withAuth((req, res) => res.secure.json({ hello: req.session.peerKey }));
  * ```
  */
-export function createNextAuth(options: SignedServerOptions | SignedServer): NextAuthWrapper {
+export function createNextAuth(
+  options: (SignedServerOptions & { property?: string }) | SignedServer,
+): NextAuthWrapper {
   const core = toCore(options);
   const maxBody = (options as SignedServerOptions).maxBodySize ?? 1 << 20;
+  const property = propertyOption((options as { property?: string }).property);
   return ((handler: NextApiLikeHandler) => async (req: NodeLikeRequest, res: NodeLikeResponse) => {
-    if (await authenticateNode(core, req, res, maxBody)) await handler(req as never, res as never);
+    // A failing `authorize` or replay store, or a taken `req.session`, is thrown: Next.js answers
+    // 500 and logs it. An error while sealing a reply answers 500 too.
+    const ok = await authenticateNode(core, req, res, maxBody, property, (err) => serverError(res, err));
+    if (ok) await handler(req as never, res as never);
   }) as NextAuthWrapper;
+}
+
+function serverError(res: NodeLikeResponse, _err: unknown): NodeLikeResponse {
+  if (!res.headersSent) {
+    res.statusCode = 500;
+    res.setHeader('cache-control', 'no-store');
+    res.end();
+  }
+  return res;
 }
 
 /**

@@ -1,9 +1,19 @@
 // node:http-shaped requests (node:http, Express, Connect, Next.js pages API): reading the body,
 // refusing, writing a sealed reply and the one authentication step both the Express and the Next
 // adapters use.
+import { expectedType } from '../../core/errors.js';
 import { utf8ToBytes } from '../bytes.js';
 import type { SealedReply, SignedServer, VerifiedRequest } from '../core.js';
-import { headerOf, type SecureSend, secureReplier, UNAUTHORIZED_MESSAGE } from './shared.js';
+import { SignedPropertyClashError, SignedServerFault } from '../errors.js';
+import {
+  headerOf,
+  type RequestToken,
+  requestToken,
+  type SecureSend,
+  secureReplier,
+  statusOr200,
+  UNAUTHORIZED_MESSAGE,
+} from './shared.js';
 
 /**
  * The parts of a node:http / Express request the adapter uses.
@@ -21,6 +31,10 @@ export interface NodeLikeRequest extends AsyncIterable<unknown> {
   body?: unknown;
   readableEnded?: boolean;
   session?: unknown;
+  /** Set to true once the request verified (crypto-sessions' flag); handlers never run otherwise. */
+  isAuthenticated?: boolean;
+  /** Who signed the request, set once it verified. */
+  token?: RequestToken;
 }
 
 /**
@@ -36,7 +50,7 @@ export interface NodeLikeResponse {
   headersSent?: boolean;
   setHeader(name: string, value: string): unknown;
   end(body?: string): unknown;
-  secure?: SecureSend<NodeLikeResponse>;
+  secure?: SecureSend<unknown>;
 }
 
 /**
@@ -108,16 +122,45 @@ export function nodeTarget(req: { url?: string | undefined; originalUrl?: string
   return '';
 }
 
+/** Sessions this adapter set, so a second pass of the middleware is not taken for a clash. */
+const ours = new WeakSet<object>();
+
+/** Whether `req[property]` is already held by someone else (read without running a getter). */
+function taken(req: object, property: string): boolean {
+  const d = Object.getOwnPropertyDescriptor(req, property);
+  if (d === undefined) return property in req;
+  if (d.get || d.set) return true;
+  return d.value !== undefined && d.value !== null && !(typeof d.value === 'object' && ours.has(d.value));
+}
+
+/** Checks a request property name given as an option. */
+export function propertyOption(property: unknown): string {
+  if (property === undefined) return 'session';
+  if (typeof property !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(property) || property === '__proto__')
+    throw expectedType('property', 'a request property name such as "peer"', property);
+  return property;
+}
+
 /**
- * Verifies a node:http-style request; on success sets `req.session`, `req.body` (decrypted data)
- * and `res.secure`, and returns true. On failure it answers 401 with a fixed message and returns false.
+ * Verifies a node:http-style request. On success sets `req[property]` (the peer, default
+ * `req.session`), `req.isAuthenticated = true`, `req.token`, `req.body` (decrypted data; `{}` when
+ * the request had no body, as Express 4's body parsers do) and `res.secure`, and returns true. On
+ * an authentication failure it answers 401 with a fixed message and returns false. It throws, with
+ * the cause kept, when the application's own code failed ({@link SignedServerFault}: `authorize`
+ * or the replay store) or when `req[property]` is already set by another middleware
+ * ({@link SignedPropertyClashError}); the adapter passes that on as a server error.
  */
 export async function authenticateNode(
   core: SignedServer,
   req: NodeLikeRequest,
   res: NodeLikeResponse,
   maxBody: number,
+  property: string,
+  replyError: (err: unknown) => NodeLikeResponse,
 ): Promise<boolean> {
+  if (taken(req, property)) throw new SignedPropertyClashError(property);
+  const slot = req as unknown as Record<string, unknown>;
+  slot.isAuthenticated = false;
   let verified: VerifiedRequest;
   try {
     const body = await readNodeBody(req, maxBody);
@@ -128,16 +171,25 @@ export async function authenticateNode(
       body,
     });
     if (!r.ok) {
+      if (r.error instanceof SignedServerFault) throw r.error;
       refuse(res);
       return false;
     }
     verified = r.request;
-  } catch {
+  } catch (err) {
+    if (err instanceof SignedServerFault) throw err;
     refuse(res);
     return false;
   }
-  req.session = verified.session;
-  req.body = verified.data;
-  res.secure = secureReplier(verified, (sealed) => writeNode(res, sealed));
+  ours.add(verified.session);
+  slot[property] = verified.session;
+  slot.isAuthenticated = true;
+  slot.token = requestToken(verified.session);
+  req.body = verified.body.length === 0 && verified.data === undefined ? {} : verified.data;
+  res.secure = secureReplier(verified, {
+    write: (sealed) => writeNode(res, sealed),
+    status: () => statusOr200(res.statusCode),
+    error: replyError,
+  });
   return true;
 }

@@ -10,6 +10,7 @@ import {
   type SignedServerOptions,
   type VerifiedRequest,
 } from '../core.js';
+import { SignedServerFault } from '../errors.js';
 import { jsonBytes, toCore, UNAUTHORIZED_MESSAGE } from './shared.js';
 
 /**
@@ -159,9 +160,15 @@ export function createSignedHandler<C extends unknown[]>(
         header: (n) => (n === 'host' ? (request.headers.get('host') ?? url.host) : request.headers.get(n)),
         body,
       });
-      if (!r.ok) return unauthorizedResponse();
+      if (!r.ok) {
+        // `authorize` or the replay store failed: rethrown with its cause, so the runtime or
+        // framework answers 500 and logs it; never reported as a 401.
+        if (r.error instanceof SignedServerFault) throw r.error;
+        return unauthorizedResponse();
+      }
       verified = r.request;
-    } catch {
+    } catch (err) {
+      if (err instanceof SignedServerFault) throw err;
       return unauthorizedResponse();
     }
     const secure: SecureContext = Object.freeze({
