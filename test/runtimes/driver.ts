@@ -88,7 +88,7 @@ export const startBun = (env: RuntimeEnv): Promise<RuntimeServer> =>
   startProcess(bin('bun'), [join(root, 'test/runtimes/serve.bun.ts')], env);
 
 /** Deno with the permissions the server needs: loopback, reading the project, env, and FFI for sodium-native. */
-export const startDeno = (env: RuntimeEnv): Promise<RuntimeServer> =>
+export const startDeno = (env: RuntimeEnv, { ffi = true } = {}): Promise<RuntimeServer> =>
   startProcess(
     bin('deno'),
     [
@@ -99,9 +99,9 @@ export const startDeno = (env: RuntimeEnv): Promise<RuntimeServer> =>
       '--sloppy-imports', // the fixtures import `../../src/*.js` that exist as .ts
       '--allow-net=127.0.0.1',
       // sodium-native's loader probes /etc/alpine-release to pick the musl or glibc build.
-      `--allow-read=${root},/etc/alpine-release`,
+      ffi ? `--allow-read=${root},/etc/alpine-release` : `--allow-read=${root}`,
       '--allow-env',
-      '--allow-ffi',
+      ...(ffi ? ['--allow-ffi'] : []),
       join(root, 'test/runtimes/serve.deno.ts'),
     ],
     env,
