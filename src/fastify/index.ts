@@ -59,6 +59,11 @@ export interface SessionData extends CoreSessionData {}
  * app.post('/logout', async (request) => { request.session.delete(); });
  * ```
  */
+/** Any string key while `T` declares none (the untyped default), else the keys of `T`. */
+type UntypedKey<T> = [keyof T] extends [never] ? string : keyof T;
+// biome-ignore lint/suspicious/noExplicitAny: the untyped default takes any value.
+type UntypedValue<T, K> = K extends keyof T ? T[K] : any;
+
 export type Session<T = SessionData> = Partial<T> & {
   /** True when the response will write (or clear) the cookie. */
   changed: boolean;
@@ -68,7 +73,7 @@ export type Session<T = SessionData> = Partial<T> & {
   // biome-ignore lint/suspicious/noExplicitAny: the original's untyped overload, kept for drop-in compatibility.
   get(key: string): any;
   /** Throws CookieTooLargeError (session unchanged) if the sealed session would not fit in `maxCookies`. */
-  set<K extends keyof T>(key: K, value: T[K] | undefined): void;
+  set<K extends UntypedKey<T>>(key: K, value: UntypedValue<T, K> | undefined): void;
   /**
    * A shallow copy of the data. Typed `T | undefined` as the original types it (it always returns
    * an object here; `?? {}` or `!` when your code needs it defined).

@@ -43,10 +43,14 @@ export interface SessionHost {
 }
 
 // Read through a private field (no WeakMap entry per request); assigned by the class's static block.
-let stateOfSession: (session: Session<object>) => SessionState;
+/** A session of any data type (the conditional key/value types make `Session<T>` invariant). */
+// biome-ignore lint/suspicious/noExplicitAny: accepts every Session<T>.
+type AnySession = Session<any>;
+
+let stateOfSession: (session: AnySession) => SessionState;
 
 /** @internal */
-export function stateOf(session: Session<object>): SessionState {
+export function stateOf(session: AnySession): SessionState {
   return stateOfSession(session);
 }
 
@@ -57,7 +61,15 @@ function put(data: Record<string, unknown>, key: string, value: unknown): void {
   } else data[key] = value;
 }
 
-type Key<T> = Extract<keyof T, string>;
+/**
+ * The keys of `T`; any string while `T` declares none (the untyped default `SessionData`), so a
+ * first example such as `session.set('userId', 42)` compiles as written. Declaring fields on
+ * `SessionData` (or passing a type) makes the keys and their value types strict.
+ */
+type Key<T> = [keyof T] extends [never] ? string : Extract<keyof T, string>;
+/** The value type of `K` in `T`; `any` for the untyped default, as for a plain object. */
+// biome-ignore lint/suspicious/noExplicitAny: the untyped default takes and gives any value.
+type Value<T, K> = K extends keyof T ? T[K] : any;
 
 /**
  * One request's session: the `@fastify/secure-session` API, shared by every adapter.
@@ -93,16 +105,16 @@ export class Session<T extends object = SessionData> {
   }
 
   /** The value stored under `key`, or undefined. */
-  get<K extends Key<T>>(key: K): T[K] | undefined {
+  get<K extends Key<T>>(key: K): Value<T, K> | undefined {
     const data = this.#s().data;
-    return Object.hasOwn(data, key) ? (data[key] as T[K]) : undefined;
+    return Object.hasOwn(data, key) ? (data[key] as Value<T, K>) : undefined;
   }
 
   /**
    * Stores a JSON value. Throws {@link CookieTooLargeError} (and keeps the session as it was) when
    * the sealed session would exceed the configured cookie budget.
    */
-  set<K extends Key<T>>(key: K, value: T[K]): void {
+  set<K extends Key<T>>(key: K, value: Value<T, K>): void {
     const s = this.#s();
     if (value === undefined) {
       // Removal (rare): on a copy, so that a refusal leaves the key order as it was.
