@@ -269,7 +269,20 @@ test.describe('THREATS §Browser keystore', () => {
   test('item 11: a restore older than maxRestoreAge ("reopen closed tab") is refused', async ({ page }) => {
     await open(page, appUrl('secret=fetch'));
     await open(page, blankUrl());
-    await page.waitForTimeout(1500);
+    // A fact, not a delay: the persist time written in the sealed share (bytes 1-8, big-endian ms)
+    // is more than maxAge (1000 ms) in the past by the page's own clock.
+    const age = () =>
+      page.evaluate((ns) => {
+        const share = sessionStorage.getItem(ns);
+        if (share === null) return -1;
+        const raw = Uint8Array.from(atob(share.replace(/-/g, '+').replace(/_/g, '/')), (c) =>
+          c.charCodeAt(0),
+        );
+        let t = 0;
+        for (let i = 1; i < 9; i++) t = t * 256 + raw[i]!;
+        return Date.now() - t;
+      }, NS);
+    await expect.poll(age, { timeout: 5000 }).toBeGreaterThan(1100);
     await open(page, appUrl('maxAge=1000'));
     expect(await has(page)).toBe('false');
     expect(await events(page)).toContain('restore-failed:stale');
@@ -289,7 +302,8 @@ test.describe('THREATS §Browser keystore', () => {
       Date.now = () => realNow() - 3_600_000;
       window.setTimeout = (() => 0) as unknown as typeof setTimeout;
     });
-    await page.waitForTimeout(1200);
+    // The fact the attack tries to prevent: the store's own timer expires 'short' on time.
+    await expect.poll(() => events(page), { timeout: 5000 }).toContain('expired:short');
     const state = await page.evaluate(() => {
       const app = (window as unknown as { app: { has(k: string): boolean } }).app;
       return [app.has('long'), app.has('short')];

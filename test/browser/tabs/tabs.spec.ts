@@ -189,15 +189,21 @@ test('item 19: logout reaches every tab; older epochs never overwrite newer ones
   await a.click('#login');
   await until(a, 'has', 'true');
   const newEpoch = Number(await data(a, 'epoch'));
+  const malformed = async () =>
+    (await data(a, 'events')).split(',').filter((x) => x === 'ignored:malformed').length;
+  const before = await malformed();
   await b.evaluate(
     ([ch, e]) => {
       const bc = new BroadcastChannel(ch as string);
       bc.postMessage({ p: 'sealed-session/tabs', v: 1, t: 'out', epoch: (e as number) - 1 });
       bc.postMessage({ p: 'sealed-session/tabs', v: 1, t: 'in', epoch: (e as number) - 1 });
+      // Sentinel: messages from one sender arrive in order, so once A reports this one as
+      // malformed, it has handled the two replays before it.
+      bc.postMessage({ p: 'sealed-session/tabs', v: 1, t: 'sentinel' });
     },
     [CHANNEL, newEpoch],
   );
-  await b.waitForTimeout(200);
+  await expect.poll(malformed, { timeout: 5000 }).toBe(before + 1);
   expect(await data(a, 'has')).toBe('true');
   expect(Number(await data(a, 'epoch'))).toBe(newEpoch);
   // A new tab still gets the new session, and the logged-out tabs did not get it back by themselves.

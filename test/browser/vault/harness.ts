@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { expect, type Page } from '@playwright/test';
+import { type BrowserContext, expect, type Page, type Request } from '@playwright/test';
 import { captureScript, serveCapture } from '../support/capture.js';
 import { readBody, startServer, type TestServer } from '../support/server.js';
 import { dumpStorage } from './hostile.js';
@@ -202,17 +202,68 @@ export function misplacedToken(h: Harness): string[] {
   return out;
 }
 
+const inflight = new WeakMap<BrowserContext, Set<Request>>();
+
+/**
+ * Starts counting the requests of the page's browser context (pages, frames, beacons, and the
+ * service worker's own requests where Playwright reports them) that have not finished yet. Call
+ * it before the attack (the suites' `open()` does).
+ */
+export function trackRequests(page: Page): void {
+  const context = page.context();
+  if (inflight.has(context)) return;
+  const open = new Set<Request>();
+  inflight.set(context, open);
+  context.on('request', (r) => open.add(r));
+  // A response (its headers) is enough: the servers record a request before they answer it, and
+  // Chromium reports no "finished" for a body the page never reads.
+  context.on('response', (r) => open.delete(r.request()));
+  context.on('requestfinished', (r) => open.delete(r));
+  context.on('requestfailed', (r) => open.delete(r));
+}
+
+let sentinels = 0;
+
+/**
+ * Waits for the facts that end an attack's traffic, instead of sleeping: a sentinel request sent
+ * by the page after the attack has reached both servers, and every request the context started
+ * (tracked since `trackRequests`) has been answered or has failed — the servers record a request
+ * before answering it.
+ */
+export async function settled(h: Harness, page: Page): Promise<void> {
+  const id = `/sentinel/${++sentinels}`;
+  await page.evaluate(
+    async ([a, b]) => {
+      await (await fetch(a!, { cache: 'no-store' })).text();
+      await fetch(b!, { mode: 'no-cors', cache: 'no-store' });
+    },
+    [h.app.origin + id, h.attacker.origin + id],
+  );
+  await expect
+    .poll(() => h.appLog.some((s) => s.path === id) && h.attackerLog.some((s) => s.path === id))
+    .toBe(true);
+  const open = inflight.get(page.context());
+  if (open)
+    await expect
+      .poll(() => [...open].map((r) => `${r.method()} ${r.url()}`), { message: 'requests still in flight' })
+      .toEqual([]);
+  // The sentinels themselves are not part of what the test looks at.
+  for (const log of [h.appLog, h.attackerLog])
+    for (let i = log.length - 1; i >= 0; i--) if (log[i]!.path === id) log.splice(i, 1);
+}
+
 /**
  * The three places a token could end up, checked after an attack: values the page script got
  * back, the attacker's server (and any request that carried the token where it must not), and
- * storage. Waits first so that stray requests (beacons, no-cors exfiltration) have landed.
+ * storage. Waits first for the attack's traffic to be over (`settled`): stray requests (beacons,
+ * no-cors exfiltration) have landed by then.
  */
 export async function expectTokenNotLeaked(
   h: Harness,
   page: Page,
   pageValues: unknown = null,
 ): Promise<void> {
-  await page.waitForTimeout(200);
+  await settled(h, page);
   expect(JSON.stringify(pageValues ?? null)).not.toContain(h.token);
   expect(misplacedToken(h)).toEqual([]);
   expect(await page.evaluate(dumpStorage)).not.toContain(h.token);

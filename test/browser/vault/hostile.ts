@@ -43,6 +43,8 @@ export function installHostilePatches(args: { marker: string; exfil: string }): 
   };
   const stolen: string[] = [];
   w.__stolen = stolen;
+  // Body reads the hooks started (cloned responses): `__settled` resolves once all have finished.
+  const reads: Promise<unknown>[] = [];
   let busy = false;
   const report = (where: string, s: string): void => {
     stolen[stolen.length] = `${where}: ${s}`;
@@ -74,7 +76,10 @@ export function installHostilePatches(args: { marker: string; exfil: string }): 
         } else if (isResponse(v)) {
           try {
             const c = RA(resClone, v, []) as Response;
-            RA(pThen, RA(resText, c, []), [(t: string) => check(`${where}(body)`, t), () => {}]);
+            reads[reads.length] = RA(pThen, RA(resText, c, []), [
+              (t: string) => check(`${where}(body)`, t),
+              () => {},
+            ]) as Promise<unknown>;
           } catch {}
         } else {
           try {
@@ -262,6 +267,15 @@ export function installHostilePatches(args: { marker: string; exfil: string }): 
       seen(o, `${where} (later)`);
     }
   };
+  (w as unknown as { __settled: () => Promise<void> }).__settled = () =>
+    new OPromise<void>((resolve) => {
+      let i = 0;
+      const step = (): void => {
+        if (i >= reads.length) resolve();
+        else RA(pThen, reads[i++], [step, step]);
+      };
+      step();
+    });
   w.__restore = () => {
     busy = true;
     for (let i = restores.length - 1; i >= 0; i--)

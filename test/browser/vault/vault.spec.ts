@@ -2,7 +2,7 @@
 // (page.evaluate), and each test checks the three places a token could end up: page code (values
 // returned by the attack), the attacker's server, and storage.
 import { expect, type Page, test } from '@playwright/test';
-import { expectTokenNotLeaked, type Harness, startHarness } from './harness.js';
+import { expectTokenNotLeaked, type Harness, settled, startHarness, trackRequests } from './harness.js';
 import { installHostilePatches } from './hostile.js';
 import { hostileUrls } from './urls.js';
 
@@ -18,6 +18,7 @@ test.beforeEach(() => h.reset());
 const PAGE = '/pages/vault/index.html';
 
 async function open(page: Page): Promise<void> {
+  trackRequests(page);
   await page.goto(h.app.origin + PAGE);
   await page.waitForFunction(() => (window as unknown as { vaultReady?: boolean }).vaultReady === true);
 }
@@ -220,9 +221,6 @@ test('THREATS 21: globals patched after load neither redirect nor reveal the tok
   await page.addScriptTag({ content: `window.__install = ${installHostilePatches.toString()};` });
   const r = await page.evaluate(
     async ({ exfil }) => {
-      // The page's own helpers, taken before the attacker patches everything.
-      const P0 = Promise;
-      const sleep = (ms: number) => new P0((res) => setTimeout(res, ms));
       const names = window.__install({ marker: 'tok_', exfil });
       const v = vault;
       const results: unknown[] = [];
@@ -245,9 +243,12 @@ test('THREATS 21: globals patched after load neither redirect nor reveal the tok
       } catch (e) {
         results.push(`error ${(e as Error)?.name}`);
       }
-      await sleep(200);
-      (window as unknown as { __rescan: () => void }).__rescan();
-      await sleep(100);
+      // Facts, not time: every body read the hooks started has finished, then a rescan of what
+      // they kept, and the reads that rescan started.
+      const hooks = window as unknown as { __rescan: () => void; __settled: () => Promise<void> };
+      await hooks.__settled();
+      hooks.__rescan();
+      await hooks.__settled();
       window.__restore();
       return { count: names.length, results, stolen: [...window.__stolen] };
     },
@@ -408,7 +409,7 @@ test('THREATS 24: authenticated redirects are not followed', async ({ page }) =>
     return [a.type, a.status, b.type, c, d];
   });
   expect(r).toEqual(['opaqueredirect', 0, 'opaqueredirect', 'TypeError', 'TypeError']);
-  await page.waitForTimeout(200);
+  await settled(h, page);
   expect(h.attackerLog).toEqual([]);
   expect(h.appLog.filter((s) => s.path.startsWith('/admin'))).toEqual([]);
   expect(apiCalls('/api/redirect-out')).toHaveLength(2);
@@ -421,6 +422,7 @@ test('THREATS 25: the vault performs the login itself; page hooks never see the 
   await open(page);
   const r = await page.evaluate(async (B) => {
     const seen: string[] = [];
+    const reads: Promise<unknown>[] = [];
     const keep = (v: unknown) => {
       try {
         seen.push(typeof v === 'string' ? v : JSON.stringify(v));
@@ -453,7 +455,7 @@ test('THREATS 25: the vault performs the login itself; page hooks never see the 
     Object.defineProperty(Object.prototype, 'then', {
       configurable: true,
       get() {
-        if (this instanceof Response) otext.call(this.clone()).then(keep);
+        if (this instanceof Response) reads.push(otext.call(this.clone()).then(keep));
         return undefined;
       },
     });
@@ -483,7 +485,8 @@ test('THREATS 25: the vault performs the login itself; page hooks never see the 
     vault.logout();
     out.inflight = await inflight;
     out.authAfterInflight = vault.authenticated;
-    await new Promise((res) => setTimeout(res, 150));
+    // Every body read a hook started has finished (a fact, not a delay).
+    await Promise.all(reads);
     delete (Object.prototype as Record<string, unknown>).then;
     window.fetch = ofetch;
     Response.prototype.text = otext;

@@ -1,7 +1,13 @@
 // sealed-session/worker in real Chromium: a module service worker (test/browser/pages/worker/sw.js,
 // served at /sw.js) holding the token, and the page client. Attacks run in the page after load.
-import { expect, type Page, test } from '@playwright/test';
-import { expectTokenNotLeaked, type Harness, startHarness } from '../vault/harness.js';
+import { type CDPSession, expect, type Page, test } from '@playwright/test';
+import {
+  expectTokenNotLeaked,
+  type Harness,
+  settled,
+  startHarness,
+  trackRequests,
+} from '../vault/harness.js';
 import { hostileUrls } from '../vault/urls.js';
 
 let h: Harness;
@@ -24,6 +30,7 @@ declare global {
 const MARK = 'x-sealed-session-nonce';
 
 async function open(page: Page, query = ''): Promise<void> {
+  trackRequests(page);
   await page.goto(`${h.app.origin}/pages/worker/index.html${query}`);
   // http://127.0.0.1 is a secure context, so service workers must be available here.
   expect(await page.evaluate(() => window.isSecureContext && 'serviceWorker' in navigator)).toBe(true);
@@ -46,6 +53,21 @@ async function login(page: Page): Promise<void> {
 
 const expectNoLeak = (page: Page, pageValues?: unknown): Promise<void> =>
   expectTokenNotLeaked(h, page, pageValues);
+
+/**
+ * Stops every service worker and waits for the fact: CDP reports each version's running status,
+ * and the wait ends when none is running any more (instead of sleeping after the stop command).
+ */
+async function stopWorkers(cdp: CDPSession): Promise<void> {
+  const status = new Map<string, string>();
+  cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
+    for (const v of e.versions) status.set(v.versionId, v.runningStatus);
+  });
+  await cdp.send('ServiceWorker.enable');
+  await expect.poll(() => status.size).toBeGreaterThan(0);
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await expect.poll(() => [...status.values()].every((s) => s === 'stopped')).toBe(true);
+}
 
 const calls = (path: string) => h.appLog.filter((s) => s.path === path);
 
@@ -196,20 +218,23 @@ test('THREATS 28: markup-initiated and unmarked requests never get the token', a
     const n1 = await nonceFor('/api/m/nocors');
     out.nocors = await settle(fetch('/api/m/nocors', { mode: 'no-cors', headers: { [MARK_NAME]: n1 } }));
     out.nocorsPlain = await settle(fetch('/api/m/nocors2', { mode: 'no-cors' }));
-    await new Promise((res) => setTimeout(res, 800));
     return out;
   });
-  const paths = h.appLog.filter((s) => s.path.startsWith('/api/m/'));
-  const seenPaths = paths.map((s) => s.path).sort();
-  for (const p of [
+  // Facts, not a delay: the markup requests (a CSS background loads only at layout) have arrived,
+  // then every request the page started has finished.
+  const expected = [
     '/api/m/img',
     '/api/m/style.css',
     '/api/m/bg',
     '/api/m/frame',
     '/api/m/form',
     '/api/m/plain',
-  ])
-    expect(seenPaths, p).toContain(p);
+  ];
+  await expect
+    .poll(() => expected.filter((p) => !h.appLog.some((s) => s.path === p)), { timeout: 10_000 })
+    .toEqual([]);
+  await settled(h, page);
+  const paths = h.appLog.filter((s) => s.path.startsWith('/api/m/'));
   for (const s of paths) expect(s.authorization, s.path).toBeUndefined();
   await expectNoLeak(page, r);
 });
@@ -312,7 +337,7 @@ test('THREATS 24 (worker): authenticated redirects are not followed', async ({ p
     return [a.type, b.type];
   });
   expect(r).toEqual(['opaqueredirect', 'opaqueredirect']);
-  await page.waitForTimeout(200);
+  await settled(h, page);
   expect(h.attackerLog).toEqual([]);
   expect(h.appLog.filter((s) => s.path.startsWith('/admin'))).toEqual([]);
   await expectNoLeak(page, r);
@@ -326,9 +351,7 @@ test('THREATS 30: a stopped worker loses the token and must log in again (no per
   await login(page);
   expect(await page.evaluate(() => tw.fetch('/api/one').then((r) => r.status))).toBe(200);
   const cdp = await context.newCDPSession(page);
-  await cdp.send('ServiceWorker.enable');
-  await cdp.send('ServiceWorker.stopAllWorkers');
-  await page.waitForTimeout(300);
+  await stopWorkers(cdp);
   const afterStop = await page.evaluate(() =>
     tw.fetch('/api/two').then(
       (r) => `resolved ${r.status}`,
@@ -353,9 +376,7 @@ test('THREATS 30: with a refresh endpoint the restarted worker re-acquires by it
   await open(page, '?refresh=1');
   await login(page);
   const cdp = await context.newCDPSession(page);
-  await cdp.send('ServiceWorker.enable');
-  await cdp.send('ServiceWorker.stopAllWorkers');
-  await page.waitForTimeout(300);
+  await stopWorkers(cdp);
   const s = await page.evaluate(() =>
     tw.fetch('/api/after-restart').then(
       (r) => r.status,
