@@ -4,7 +4,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { expectedRange, expectedType } from '../core/errors.js';
 import { type Sodium, sodiumBackend } from '../core/sodium.js';
-import { bytesToHex, fromBase64, toBase64, utf8Decode, utf8ToBytes } from './bytes.js';
+import { fromBase64Url, fromUtf8, toBase64Url, toHex, utf8 } from '../internal/base64.js';
 import { type SignedFailureReason, SignedRequestError, SignedServerFault } from './errors.js';
 import {
   checkSecretKeyShape,
@@ -320,7 +320,7 @@ function signedReplyHeaders(extra: Readonly<Record<string, string>> | undefined)
 
 /** The body bytes as they were on the wire (a string body is UTF-8). */
 function wireBytes(body: unknown): Uint8Array {
-  return typeof body === 'string' ? utf8ToBytes(body) : body instanceof Uint8Array ? body : EMPTY;
+  return typeof body === 'string' ? utf8(body) : body instanceof Uint8Array ? body : EMPTY;
 }
 
 /**
@@ -457,7 +457,7 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
         return fault('store', cause);
       }
       if (fresh !== true) return fail('replay');
-      const agreementId = `${own.publicKey.id} ${bytesToHex(epk)}`;
+      const agreementId = `${own.publicKey.id} ${toHex(epk)}`;
       let prkP = agreements.get(agreementId, t);
       if (!prkP) {
         const dh = own.dh!;
@@ -468,11 +468,12 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
       if (!prk) return fail('key');
       let plain: { contentType: string; body: Uint8Array } | null = null;
       if (wire.length > 0) {
-        let sealed: Uint8Array | null = null;
+        // The wire body is ASCII base64url text in exactly one spelling (no padding, no `+/`).
+        let sealed: Uint8Array | undefined;
         try {
-          sealed = fromBase64(utf8Decode(wire));
+          sealed = fromBase64Url(fromUtf8(wire));
         } catch {}
-        plain = sealed && openBody(messageKey(prk, 'c2s', nonce), sealed, aead);
+        plain = sealed ? openBody(messageKey(prk, 'c2s', nonce), sealed, aead) : null;
         if (!plain) return fail('decrypt');
       }
       const reqView = view;
@@ -492,13 +493,13 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
           if (!Number.isInteger(status) || status < 200 || status > 599)
             throw expectedRange('status', 'an HTTP status in 200..599', status);
           const covered = signedReplyHeaders(extra);
-          const bytes = typeof body === 'string' ? utf8ToBytes(body) : (body ?? EMPTY);
+          const bytes = typeof body === 'string' ? utf8(body) : (body ?? EMPTY);
           const type =
             contentType ??
             (typeof body === 'string' ? 'text/plain;charset=utf-8' : 'application/octet-stream');
           const out =
             bytes.length > 0 && method !== 'HEAD' && status !== 204 && status !== 304
-              ? utf8ToBytes(toBase64(sealBody(replyKey, type, bytes, aead), true))
+              ? utf8(toBase64Url(sealBody(replyKey, type, bytes, aead)))
               : EMPTY;
           const digest = contentDigest(out);
           const list = signatureParams(
@@ -532,7 +533,7 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
             'cache-control': 'no-store',
           };
           if (out.length > 0) headers['content-type'] = WIRE_TYPE;
-          return { status, headers, body: out.length > 0 ? utf8Decode(out) : '' };
+          return { status, headers, body: out.length > 0 ? fromUtf8(out) : '' };
         },
       });
       return { ok: true, request };

@@ -5,7 +5,9 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { expectedType } from '../core/errors.js';
-import { ctEqual, fromBase64, randomBytes, toBase64, utf8Decode, utf8ToBytes } from './bytes.js';
+import { fromBase64Url, fromUtf8, toBase64, toBase64Url, utf8 } from '../internal/base64.js';
+import { equalBytes } from '../internal/compare.js';
+import { randomBytes } from '../internal/random.js';
 import { SignedResponseError } from './errors.js';
 import {
   checkSecretKeyShape,
@@ -133,12 +135,12 @@ async function bodyBytes(body: unknown, headers: Headers): Promise<Uint8Array | 
   if (body === undefined || body === null) return null;
   if (typeof body === 'string') {
     if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
-    return utf8ToBytes(body);
+    return utf8(body);
   }
   if (typeof URLSearchParams !== 'undefined' && body instanceof URLSearchParams) {
     if (!headers.has('content-type'))
       headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
-    return utf8ToBytes(body.toString());
+    return utf8(body.toString());
   }
   if (body instanceof ArrayBuffer) return new Uint8Array(body.slice(0));
   if (ArrayBuffer.isView(body))
@@ -261,10 +263,10 @@ function createSecureFetch(
 
     const { epk: epkP, prk: prkP } = currentAgreement();
     const [epk, prk] = await Promise.all([epkP, prkP]);
-    const nonce = toBase64(randomBytes(16), true);
-    let wire = new Uint8Array(0);
+    const nonce = toBase64Url(randomBytes(16));
+    let wire: Uint8Array = new Uint8Array(0);
     if (plain) {
-      wire = utf8ToBytes(toBase64(sealBody(messageKey(prk, 'c2s', nonce), contentType, plain), true));
+      wire = utf8(toBase64Url(sealBody(messageKey(prk, 'c2s', nonce), contentType, plain)));
       headers.set('content-type', WIRE_TYPE);
     }
     headers.set('content-digest', contentDigest(wire));
@@ -282,7 +284,7 @@ function createSecureFetch(
     const finalInit: RequestInit = Object.assign(Object.create(null) as RequestInit, defaults, init ?? {}, {
       method,
       headers,
-      body: plain ? utf8Decode(wire) : undefined,
+      body: plain ? fromUtf8(wire) : undefined,
     });
     const res = await doFetch(url.href, finalInit);
     const status = res.status;
@@ -303,16 +305,16 @@ function createSecureFetch(
     const resBase = signatureBase(parsed.list, resView, reqView);
     if (!resBase) return fail('signature');
     const good = isMac
-      ? ctEqual(hmac(sha256, replyMacKey(prk, nonce), resBase), parsed.signature)
+      ? equalBytes(hmac(sha256, replyMacKey(prk, nonce), resBase), parsed.signature)
       : await (await verifyServer)(resBase, parsed.signature);
     if (!good) return fail('signature');
     let opened: { contentType: string; body: Uint8Array } | null = null;
     if (raw.length > 0) {
-      let sealed: Uint8Array | null = null;
+      let sealed: Uint8Array | undefined;
       try {
-        sealed = fromBase64(utf8Decode(raw));
+        sealed = fromBase64Url(fromUtf8(raw));
       } catch {}
-      opened = sealed && openBody(messageKey(prk, 's2c', nonce), sealed);
+      opened = sealed ? openBody(messageKey(prk, 's2c', nonce), sealed) : null;
       if (!opened) return fail('decrypt');
     }
     log?.(`[SecureFetch] ${method} ${url.origin}${url.pathname} -> ${status} verified`);

@@ -4,8 +4,10 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes } from '@noble/hashes/utils.js';
 import { expectedType } from '../core/errors.js';
-import { buf, bytesToHex, concatBytes, fromHex, randomBytes, toBase64 } from './bytes.js';
+import { fromBase64Url, fromHex, toBase64Url, toHex } from '../internal/base64.js';
+import { randomBytes } from '../internal/random.js';
 
 /**
  * The key types a party can sign with.
@@ -64,10 +66,15 @@ export interface PublicKey {
 }
 
 const subtle = (): SubtleCrypto => globalThis.crypto.subtle;
-const b64u = (b: Uint8Array): string => toBase64(b, true);
+const b64u = (b: Uint8Array): string => toBase64Url(b);
+
+/** A fresh copy as a plain ArrayBuffer-backed Uint8Array (what WebCrypto wants as BufferSource). */
+function buf(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(bytes) as Uint8Array<ArrayBuffer>;
+}
 
 function publicId(alg: KeyAlgorithm, bytes: Uint8Array): string {
-  return alg === 'secp256k1' ? bytesToHex(bytes) : `${alg}:${bytesToHex(bytes)}`;
+  return alg === 'secp256k1' ? toHex(bytes) : `${alg}:${toHex(bytes)}`;
 }
 
 function canonicalPublic(alg: KeyAlgorithm, raw: Uint8Array): Uint8Array | null {
@@ -83,7 +90,7 @@ function canonicalPublic(alg: KeyAlgorithm, raw: Uint8Array): Uint8Array | null 
     }
     if (raw.length === 33) raw = raw.subarray(1);
     if (raw.length !== 32) return null;
-    schnorr.utils.lift_x(BigInt(`0x${bytesToHex(raw)}`));
+    schnorr.utils.lift_x(BigInt(`0x${toHex(raw)}`));
     return raw;
   } catch {
     return null;
@@ -104,7 +111,7 @@ export function tryParsePublicKey(input: unknown): PublicKey | null {
       alg = prefix;
       hex = input.slice(colon + 1);
     }
-    raw = fromHex(hex);
+    raw = fromHex(hex) ?? null;
   } else return null;
   if (!raw) return null;
   const bytes = canonicalPublic(alg, raw);
@@ -239,11 +246,10 @@ async function p256Static(jwk: JsonWebKey): Promise<{ publicKey: Uint8Array; der
   };
 }
 
+/** A JWK member (WebCrypto exports canonical base64url); anything else is not a usable key. */
 function fromB64u(s: string): Uint8Array {
-  const pad = s.replace(/-/g, '+').replace(/_/g, '/');
-  const bin = atob(pad + '='.repeat((4 - (pad.length % 4)) % 4));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  const out = fromBase64Url(s);
+  if (!out) throw new TypeError('key: expected a canonical base64url JWK member');
   return out;
 }
 
@@ -299,7 +305,7 @@ export async function loadSecretKey(
         hex = input.slice(colon + 1);
       } else hex = '';
     }
-    secret = hex.length === 64 ? fromHex(hex) : null;
+    secret = hex.length === 64 ? (fromHex(hex) ?? null) : null;
   }
   if (!secret) throw expectedType(what, SECRET_HINT, input);
   try {
@@ -338,7 +344,7 @@ export async function loadSecretKey(
       secret.fill(0);
       return Object.freeze({
         alg,
-        publicKey: tryParsePublicKey(`ed25519:${bytesToHex(pub)}`)!,
+        publicKey: tryParsePublicKey(`ed25519:${toHex(pub)}`)!,
         sign,
         dh: Object.freeze(dh),
       });
@@ -357,7 +363,7 @@ export async function loadSecretKey(
     secret.fill(0);
     return Object.freeze({
       alg,
-      publicKey: tryParsePublicKey(`p256:${bytesToHex(p256.Point.fromBytes(point).toBytes(true))}`)!,
+      publicKey: tryParsePublicKey(`p256:${toHex(p256.Point.fromBytes(point).toBytes(true))}`)!,
       sign: async (data: Uint8Array) =>
         new Uint8Array(await subtle().sign({ name: 'ECDSA', hash: 'SHA-256' }, ck, buf(data))),
       dh: Object.freeze(dh),
@@ -376,7 +382,7 @@ async function loadKeyPair(pair: CryptoKeyPair, what: string): Promise<OwnKey> {
   else throw expectedType(what, 'an Ed25519 or ECDSA P-256 CryptoKeyPair', pair);
   const raw = new Uint8Array(await subtle().exportKey('raw', pair.publicKey));
   // tryParsePublicKey canonicalizes an uncompressed P-256 point to its compressed form.
-  const pk = tryParsePublicKey(`${alg}:${bytesToHex(raw)}`);
+  const pk = tryParsePublicKey(`${alg}:${toHex(raw)}`);
   if (!pk) throw expectedType(what, 'a usable CryptoKeyPair', pair);
   const priv = pair.privateKey;
   const algo = alg === 'ed25519' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' };
@@ -439,9 +445,9 @@ export async function createEphemeral(peer: PublicKey): Promise<Ephemeral> {
  * servers and command-line use (for example the `CRYPTO_SESSION_KEY` variable).
  */
 export function generateSecretKeyText(alg: KeyAlgorithm): string {
-  if (alg === 'secp256k1') return bytesToHex(schnorr.utils.randomSecretKey());
-  if (alg === 'ed25519') return `ed25519:${bytesToHex(ed25519.utils.randomSecretKey())}`;
-  return `p256:${bytesToHex(p256.utils.randomSecretKey())}`;
+  if (alg === 'secp256k1') return toHex(schnorr.utils.randomSecretKey());
+  if (alg === 'ed25519') return `ed25519:${toHex(ed25519.utils.randomSecretKey())}`;
+  return `p256:${toHex(p256.utils.randomSecretKey())}`;
 }
 
 /**

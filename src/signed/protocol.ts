@@ -2,7 +2,8 @@
 // signature base builder shared by the client and the server, and the fixed component lists of the
 // `sealed-session-v1` profile. Every parser here returns null instead of throwing.
 import { sha256 } from '@noble/hashes/sha2.js';
-import { ctEqual, toBase64, utf8ToBytes } from './bytes.js';
+import { toBase64, utf8 } from '../internal/base64.js';
+import { equalBytes } from '../internal/compare.js';
 import type { SignedFailureReason } from './errors.js';
 import {
   type BareItem,
@@ -120,7 +121,7 @@ export function signatureBase(list: InnerList, msg: MessageView, req?: MessageVi
     out += `${id}: ${value}\n`;
   }
   out += `"@signature-params": ${serializeInnerList(list)}`;
-  return utf8ToBytes(out);
+  return utf8(out);
 }
 
 /** RFC 9530 `Content-Digest` value (sha-256) of the bytes on the wire. */
@@ -133,7 +134,7 @@ export function digestMatches(header: string | null | undefined, body: Uint8Arra
   if (!header) return false;
   const member = parseDictionary(header)?.get('sha-256');
   if (!member || isInnerList(member) || !(member.value instanceof Uint8Array)) return false;
-  return ctEqual(member.value, sha256(body));
+  return equalBytes(member.value, sha256(body));
 }
 
 // Anything a router or a file server could read as a path separator or a dot segment, in any spelling.

@@ -4,7 +4,9 @@
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { expand, extract } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { concatBytes, randomBytes, utf8Decode, utf8ToBytes } from './bytes.js';
+import { concatBytes } from '@noble/hashes/utils.js';
+import { fromUtf8, utf8 } from '../internal/base64.js';
+import { randomBytes } from '../internal/random.js';
 
 /** Version label mixed into every derivation and signature tag of this wire format. */
 export const LABEL = 'sealed-session/signed v1';
@@ -18,12 +20,12 @@ export function agreementKey(
   ephemeralPub: Uint8Array,
   staticDhPub: Uint8Array,
 ): Uint8Array {
-  return extract(sha256, shared, concatBytes(utf8ToBytes(LABEL), ephemeralPub, staticDhPub));
+  return extract(sha256, shared, concatBytes(utf8(LABEL), ephemeralPub, staticDhPub));
 }
 
 /** The 32-byte AEAD key for one message: direction and request nonce go into the HKDF info. */
 export function messageKey(prk: Uint8Array, direction: Direction, nonce: string): Uint8Array {
-  return expand(sha256, prk, utf8ToBytes(`${LABEL} ${direction} ${nonce}`), 32);
+  return expand(sha256, prk, utf8(`${LABEL} ${direction} ${nonce}`), 32);
 }
 
 /**
@@ -31,7 +33,7 @@ export function messageKey(prk: Uint8Array, direction: Direction, nonce: string)
  * (ephemeral key) can derive it, so it authenticates the server to that client like a signature.
  */
 export function replyMacKey(prk: Uint8Array, nonce: string): Uint8Array {
-  return expand(sha256, prk, utf8ToBytes(`${LABEL} s2c-mac ${nonce}`), 32);
+  return expand(sha256, prk, utf8(`${LABEL} s2c-mac ${nonce}`), 32);
 }
 
 /** RFC 9421 `alg` of the MAC reply signature. */
@@ -66,7 +68,7 @@ export function sealBody(
   body: Uint8Array,
   aead: Aead = nobleAead,
 ): Uint8Array {
-  const ct = utf8ToBytes(contentType);
+  const ct = utf8(contentType);
   if (ct.length > 255) throw new RangeError(`content type: expected at most 255 bytes, got ${ct.length}`);
   const plain = new Uint8Array(2 + ct.length + body.length);
   plain[0] = FRAME_VERSION;
@@ -88,7 +90,7 @@ export function openBody(
   if (!plain) return null;
   if (plain[0] !== FRAME_VERSION || plain.length < 2 + plain[1]!) return null;
   try {
-    return { contentType: utf8Decode(plain.subarray(2, 2 + plain[1]!)), body: plain.subarray(2 + plain[1]!) };
+    return { contentType: fromUtf8(plain.subarray(2, 2 + plain[1]!)), body: plain.subarray(2 + plain[1]!) };
   } catch {
     return null;
   }
@@ -99,9 +101,9 @@ export function reviveData(contentType: string, body: Uint8Array): unknown {
   const type = contentType.split(';')[0]!.trim().toLowerCase();
   if (body.length === 0) return undefined;
   try {
-    if (type === 'application/json' || type.endsWith('+json')) return JSON.parse(utf8Decode(body));
+    if (type === 'application/json' || type.endsWith('+json')) return JSON.parse(fromUtf8(body));
     if (type.startsWith('text/') || type === 'application/x-www-form-urlencoded' || type === '')
-      return utf8Decode(body);
+      return fromUtf8(body);
   } catch {
     return body;
   }

@@ -2,8 +2,9 @@
 // over our primitives. The secret key lives in a #private field holding only closures; nothing on
 // the instance, in JSON or in util.inspect output reveals it.
 import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes } from '@noble/hashes/utils.js';
 import { TokenInvalidError } from '../core/errors.js';
-import { concatBytes, fromBase64, toBase64, utf8Decode, utf8ToBytes } from './bytes.js';
+import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../internal/base64.js';
 import {
   checkSecretKeyShape,
   createEphemeral,
@@ -71,20 +72,20 @@ export interface SessionInfo {
 }
 
 const MESSAGE_VERSION = 1;
-const SIGN_PREFIX = utf8ToBytes(`${LABEL} message\n`);
+const SIGN_PREFIX = utf8(`${LABEL} message\n`);
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 function toBytes(data: Uint8Array | string): Uint8Array {
-  return typeof data === 'string' ? utf8ToBytes(data) : data;
+  return typeof data === 'string' ? utf8(data) : data;
 }
 
 function encodeData(data: unknown): { type: string; bytes: Uint8Array } {
-  if (typeof data === 'string') return { type: 'text/plain;charset=utf-8', bytes: utf8ToBytes(data) };
+  if (typeof data === 'string') return { type: 'text/plain;charset=utf-8', bytes: utf8(data) };
   if (data instanceof Uint8Array) return { type: 'application/octet-stream', bytes: data };
   const json = JSON.stringify(data);
   if (json === undefined)
     throw new TypeError(`data: expected a JSON value, a string or bytes, got a ${typeof data}`);
-  return { type: 'application/json', bytes: utf8ToBytes(json) };
+  return { type: 'application/json', bytes: utf8(json) };
 }
 
 function curveName(alg: KeyAlgorithm): string {
@@ -229,7 +230,7 @@ export class CryptoSession {
   }
 
   #tokenMessage(senderId: string, recipientId: string, payload: Uint8Array): Uint8Array {
-    return concatBytes(utf8ToBytes(`${LABEL} token\n${senderId}\n${recipientId}\n`), sha256(payload));
+    return concatBytes(utf8(`${LABEL} token\n${senderId}\n${recipientId}\n`), sha256(payload));
   }
 
   /** Encrypts `data` (JSON value, string or bytes) to the peer and signs the ciphertext digest. */
@@ -238,7 +239,7 @@ export class CryptoSession {
     const { type, bytes } = encodeData(data);
     const sealed = await this.#encrypt(type, bytes);
     const sig = await own.sign(this.#tokenMessage(own.publicKey.id, this.#peer.id, sealed));
-    return { token: `1.${own.publicKey.id}.${toBase64(sig, true)}`, payload: toBase64(sealed, true) };
+    return { token: `1.${own.publicKey.id}.${toBase64Url(sig)}`, payload: toBase64Url(sealed) };
   }
 
   /** Verifies and decrypts a message from the peer. Never throws on bad input: `isValid` is false. */
@@ -247,8 +248,8 @@ export class CryptoSession {
     if (typeof token !== 'string' || typeof payload !== 'string' || token.length > 512) return invalid;
     const parts = token.split('.');
     if (parts.length !== 3 || parts[0] !== '1' || parts[1] !== this.#peer.id) return invalid;
-    const sig = fromBase64(parts[2]!);
-    const sealed = fromBase64(payload);
+    const sig = fromBase64Url(parts[2]!);
+    const sealed = fromBase64Url(payload);
     if (!sig || !sealed) return invalid;
     const own = await this.#own;
     this.#verifier ??= createVerifier(this.#peer);
@@ -262,7 +263,7 @@ export class CryptoSession {
     } catch {
       return invalid;
     }
-    if (data === undefined && opened.body.length > 0) data = utf8Decode(opened.body);
+    if (data === undefined && opened.body.length > 0) data = fromUtf8(opened.body);
     return { data, isValid: true };
   }
 

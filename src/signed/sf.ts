@@ -1,7 +1,7 @@
 // The small part of RFC 8941 (Structured Field Values) that RFC 9421 needs: dictionaries whose
 // members are items or inner lists with parameters. Parsing is strict and never throws: malformed
 // input yields null, so a hostile header can only ever produce "unauthenticated".
-import { fromBase64, toBase64 } from './bytes.js';
+import { fromBase64, toBase64 } from '../internal/base64.js';
 
 /** An RFC 8941 token (distinct from a string when serialized). */
 export class Token {

@@ -2,7 +2,7 @@
 // SecureFetch ↔ server pair, with an attacker in the middle of the transport.
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { fromBase64 } from '../../src/signed/bytes.js';
+import { fromBase64Url } from '../../src/internal/base64.js';
 import {
   CryptoSession,
   generateSecretKey,
@@ -278,7 +278,7 @@ describe('33: AEAD with HKDF keys separate per direction; nothing secret signed 
     const bob = new CryptoSession(await getPublicKey(a), b);
     const { token, payload } = await alice.encode({ pin: '1234' });
     expect(payload).not.toContain('1234');
-    expect(await bob.verify(fromBase64(token.split('.')[2]!)!, JSON.stringify({ pin: '1234' }))).toBe(false);
+    expect(await bob.verify(fromBase64Url(token.split('.')[2]!)!, JSON.stringify({ pin: '1234' }))).toBe(false);
     expect(await bob.decode(token, payload)).toEqual({ data: { pin: '1234' }, isValid: true });
   });
 });

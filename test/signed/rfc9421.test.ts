@@ -3,7 +3,7 @@
 import { createPublicKey } from 'node:crypto';
 import { createVerifier as hmsVerifier, httpbis } from 'http-message-signatures';
 import { describe, expect, it } from 'vitest';
-import { fromBase64 } from '../../src/signed/bytes.js';
+import { fromBase64 } from '../../src/internal/base64.js';
 import { generateSecretKey, getPublicKey } from '../../src/signed/index.js';
 import { createVerifier, tryParsePublicKey } from '../../src/signed/keys.js';
 import { type MessageView, signatureBase } from '../../src/signed/protocol.js';

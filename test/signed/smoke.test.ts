@@ -59,10 +59,11 @@ describe('signed round trip', () => {
         '../../src/signed/keys.js'
       );
       const p = await import('../../src/signed/protocol.js');
-      const { toBase64, randomBytes } = await import('../../src/signed/bytes.js');
+      const { toBase64, toBase64Url } = await import('../../src/internal/base64.js');
+      const { randomBytes } = await import('../../src/internal/random.js');
       const key = await loadSecretKey(rig.clientKey, 'k');
       const eph = await createEphemeral(tryParsePublicKey(rig.serverPublic)!);
-      const body = toBase64(randomBytes(80), true);
+      const body = toBase64Url(randomBytes(80));
       const headers = new Headers({
         'content-type': p.WIRE_TYPE,
         'content-digest': p.contentDigest(new TextEncoder().encode(body)),
@@ -74,7 +75,7 @@ describe('signed round trip', () => {
         Math.floor(Date.now() / 1000),
         key.publicKey.id,
         RFC_ALG.ed25519,
-        toBase64(randomBytes(16), true),
+        toBase64Url(randomBytes(16)),
       );
       const base = p.signatureBase(list, { method: 'POST', url, header: (n) => headers.get(n) })!;
       const h = p.signatureHeaders(list, await key.sign(base));

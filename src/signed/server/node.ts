@@ -2,7 +2,7 @@
 // refusing, writing a sealed reply and the one authentication step both the Express and the Next
 // adapters use.
 import { expectedType } from '../../core/errors.js';
-import { utf8ToBytes } from '../bytes.js';
+import { utf8 } from '../../internal/base64.js';
 import type { SealedReply, SignedServer, VerifiedRequest } from '../core.js';
 import { SignedPropertyClashError, SignedServerFault } from '../errors.js';
 import {
@@ -75,7 +75,7 @@ async function readNodeBody(req: NodeLikeRequest, limit: number): Promise<Uint8A
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const c of req) {
-    const chunk = typeof c === 'string' ? utf8ToBytes(c) : (c as Uint8Array);
+    const chunk = typeof c === 'string' ? utf8(c) : (c as Uint8Array);
     size += chunk.length;
     if (size > limit) return null;
     chunks.push(chunk);
