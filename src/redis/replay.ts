@@ -21,7 +21,21 @@ export interface RedisReplayCacheOptions extends RedisStoreOptions {
    * requests whose signature could predate the loss (created up to `maxSkew` after it) are refused.
    */
   maxSkew?: number;
+  /**
+   * Most nonces one signing key may record per window of 2 × `maxSkew` + 1 s, so that one key's
+   * flood cannot fill Redis for everyone (the key is refused, others are not). Off by default
+   * (then `add` is one `SET`); when set, `add` is one `EVAL` doing `INCR` + `SET NX` (still one
+   * round trip).
+   */
+  perKeyMax?: number;
 }
+
+/** Per-key quota and nonce in one round trip: count the key's window, then record the nonce. */
+const QUOTA_SET = `local c = redis.call('INCR', KEYS[2])
+if c == 1 then redis.call('PEXPIREAT', KEYS[2], ARGV[3]) end
+if c > tonumber(ARGV[2]) then return 0 end
+if redis.call('SET', KEYS[1], '1', 'NX', 'PXAT', ARGV[1]) then return 1 end
+return 0`;
 
 /**
  * The {@link ReplayCache} of `sealed-session/signed/server`, shared by every instance through
@@ -49,16 +63,21 @@ export class RedisReplayCache {
   /** Nonces expiring before this time (ms) are refused: they may have been seen before a data loss. */
   #guardUntil = 0;
   #verified = false;
+  readonly #perKeyMax: number | undefined;
   #verifying: Promise<void> | undefined;
 
   constructor(options: RedisReplayCacheOptions) {
     const what = 'RedisReplayCache options';
-    this.#o = common(options, what, ['maxSkew']);
+    this.#o = common(options, what, ['maxSkew', 'perKeyMax']);
     const timeout = checkTimeout(`${what}.commandTimeout`, options.commandTimeout, 500);
     const skew = options.maxSkew ?? 30;
     if (typeof skew !== 'number' || !(skew > 0) || skew > 3600)
       throw expectedRange(`${what}.maxSkew`, 'a number of seconds in (0, 3600]', skew);
     this.#guardMs = (2 * skew + 1) * 1000;
+    const perKey = options.perKeyMax;
+    if (perKey !== undefined && (!Number.isSafeInteger(perKey) || perKey < 1))
+      throw expectedRange(`${what}.perKeyMax`, 'a positive integer', perKey);
+    this.#perKeyMax = perKey;
     this.#outage = new Outage('RedisReplayCache', this.#o.log);
     this.#link = new Link(options.client, `${what}.client`, timeout, () => {
       this.#verified = false;
@@ -66,23 +85,39 @@ export class RedisReplayCache {
     this.#epoch = new Epoch(this.#link, this.#o.prefix);
   }
 
-  /** Records `nonce` until `expiresAt` (ms); true when it is new, false for a replay or a refusal. */
-  async add(nonce: string, expiresAt: number): Promise<boolean> {
+  /**
+   * Records `nonce` until `expiresAt` (ms); true when it is new, false for a replay or a refusal
+   * (Redis unavailable under `'deny'`, over `perKeyMax` for `keyId`, signed before a data loss).
+   */
+  async add(nonce: string, expiresAt: number, keyId?: string): Promise<boolean> {
     if (typeof nonce !== 'string' || nonce === '' || nonce.length > 1024) return false;
+    if (keyId !== undefined && (typeof keyId !== 'string' || keyId.length > 1024)) return false;
     if (typeof expiresAt !== 'number' || !Number.isSafeInteger(Math.ceil(expiresAt))) return false;
     if (expiresAt <= Date.now()) return false;
     try {
       if (!this.#verified) await this.#verify();
       if (expiresAt < this.#guardUntil) return false;
       const generation = this.#link.generation;
-      const reply = await this.#link.send([
-        'SET',
-        `${this.#o.prefix}n:${nonce}`,
-        '1',
-        'NX',
-        'PXAT',
-        String(Math.ceil(expiresAt)),
-      ]);
+      const key = `${this.#o.prefix}n:${nonce}`;
+      const at = String(Math.ceil(expiresAt));
+      let reply: unknown;
+      if (this.#perKeyMax === undefined) reply = await this.#link.send(['SET', key, '1', 'NX', 'PXAT', at]);
+      else {
+        const window = Math.floor(Date.now() / this.#guardMs);
+        const quota = `${this.#o.prefix}q:${window}:${keyId ?? ''}`;
+        const end = String((window + 1) * this.#guardMs);
+        const r = await this.#link.send([
+          'EVAL',
+          QUOTA_SET,
+          '2',
+          key,
+          quota,
+          at,
+          String(this.#perKeyMax),
+          end,
+        ]);
+        reply = r === 1 ? 'OK' : null;
+      }
       // The client reconnected while the command was queued: the answer may come from a server
       // that restarted empty. Check the marker before trusting "new" again.
       if (generation !== this.#link.generation) {
