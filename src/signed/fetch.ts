@@ -70,6 +70,20 @@ export interface SecureFetchOptions extends RequestInit {
 }
 
 /**
+ * What a {@link SecureFetch} call accepts: a `RequestInit` whose body may also be a plain object or
+ * array, sent as JSON (crypto-sessions' `body: { challenge }`).
+ *
+ * @example
+ * ```ts
+ * const init: SecureRequestInit = { method: 'POST', body: { text: 'hello' } };
+ * await secureFetch('/notes', init);
+ * ```
+ */
+export interface SecureRequestInit extends Omit<RequestInit, 'body'> {
+  body?: BodyInit | null | Readonly<Record<string, unknown>> | readonly unknown[];
+}
+
+/**
  * A verified response: the usual `Response` (its body is the decrypted plaintext) plus `data`. Its
  * headers are only those the server's reply signature covers, plus the content type that travelled
  * encrypted; nothing an on-path party added (`Set-Cookie`, anything else) appears on it.
@@ -95,7 +109,7 @@ export interface SecureResponse extends Response {
  * ```
  */
 export interface SecureFetchFunction {
-  (input: RequestInfo | URL, init?: RequestInit): Promise<SecureResponse>;
+  (input: RequestInfo | URL, init?: SecureRequestInit): Promise<SecureResponse>;
   /** Session with the server key (public information and peer-to-peer helpers only). */
   readonly session: CryptoSession;
   /** The server public key requests are encrypted to and responses verified with. */
@@ -149,11 +163,22 @@ async function bodyBytes(body: unknown, headers: Headers): Promise<Uint8Array | 
     if (!headers.has('content-type') && body.type) headers.set('content-type', body.type);
     return new Uint8Array(await body.arrayBuffer());
   }
+  // A plain object or array (crypto-sessions' `body: { challenge }`): sent as JSON.
+  if (typeof body === 'object' && (Array.isArray(body) || isPlainObject(body))) {
+    const json = JSON.stringify(body);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    return utf8(json);
+  }
   throw expectedType(
     'body',
-    'a string, URLSearchParams, ArrayBuffer, typed array or Blob (FormData and streams cannot be signed)',
+    'a string, URLSearchParams, ArrayBuffer, typed array, Blob, or a plain object or array (sent as JSON); FormData and streams cannot be signed',
     body,
   );
+}
+
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
 
 // Own properties only: a polluted Object.prototype (say `.method = 'DELETE'`) must not leak in.
@@ -215,7 +240,7 @@ function createSecureFetch(
     return agreement;
   }
 
-  async function secureFetch(input: RequestInfo | URL, init?: RequestInit): Promise<SecureResponse> {
+  async function secureFetch(input: RequestInfo | URL, init?: SecureRequestInit): Promise<SecureResponse> {
     const key = await ownKey;
     let url: URL;
     let method: string | undefined;
@@ -339,6 +364,8 @@ function createSecureFetch(
     );
     const data = opened ? reviveData(opened.contentType, opened.body) : undefined;
     Object.defineProperty(out, 'data', { value: data, enumerable: true });
+    // The URL this response answers (what `fetch` reports), as crypto-sessions' callers read it.
+    Object.defineProperty(out, 'url', { value: res.url || url.href, enumerable: true });
     return out as SecureResponse;
   }
 

@@ -16,10 +16,17 @@ export {
   type SecureFetchConstructor,
   type SecureFetchFunction,
   type SecureFetchOptions,
+  type SecureRequestInit,
   type SecureResponse,
 } from './fetch.js';
 export type { KeyAlgorithm, PublicKeyInput, SecretKeyInput } from './keys.js';
-export { CryptoSession, type DecodedData, type EncodedData, type SessionInfo } from './session.js';
+export {
+  CryptoSession,
+  type DecodedData,
+  type EncodedData,
+  type MessageToken,
+  type SessionInfo,
+} from './session.js';
 
 const ALGS: readonly KeyAlgorithm[] = ['ed25519', 'p256', 'secp256k1'];
 

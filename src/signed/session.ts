@@ -23,18 +23,52 @@ import {
 import { agreementKey, LABEL, messageKey, openBody, reviveData, sealBody } from './seal.js';
 
 /**
- * What {@link CryptoSession.encode} returns: a signature token and the encrypted payload (both base64url text).
+ * The signature token of an encoded message, shaped like crypto-sessions' `Token`: `encoded` is
+ * the text to send (`1.<sender key id>.<base64url signature>`); `String(token)` gives the same.
  *
  * @example
  * ```ts
- * const { token, payload }: EncodedData = await session.encode({ hello: 'peer' });
+ * const { token, data } = await session.encode({ hello: 'peer' });
+ * res.setHeader('authorization', token.encoded);
+ * ```
+ */
+export interface MessageToken {
+  /** The token text: `1.<sender key id>.<signature>`; the signature covers the digest of the payload. */
+  readonly encoded: string;
+  /** The sender's public key (canonical text). */
+  readonly pubkey: string;
+  /** Whether `key` (canonical text) sent this message. */
+  issuedBy(key: string): boolean;
+  toString(): string;
+  toJSON(): string;
+}
+
+/**
+ * What {@link CryptoSession.encode} returns, as crypto-sessions does: `{ token, data }` with
+ * `token.encoded`; `payload` is the same text as `data` (this package's earlier name).
+ *
+ * @example
+ * ```ts
+ * const { token, data }: EncodedData = await session.encode({ hello: 'peer' });
+ * await peer.decode(token, data); // or decode(token.encoded, data)
  * ```
  */
 export interface EncodedData {
-  /** `1.<sender key id>.<signature>`: the signature covers the digest of `payload`, never the plaintext. */
-  token: string;
+  token: MessageToken;
   /** base64url of version ‖ ephemeral key ‖ nonce ‖ ciphertext. */
+  data: string;
+  /** Alias of `data`. */
   payload: string;
+}
+
+function messageToken(encoded: string, pubkey: string): MessageToken {
+  return Object.freeze({
+    encoded,
+    pubkey,
+    issuedBy: (key: string) => key === pubkey,
+    toString: () => encoded,
+    toJSON: () => encoded,
+  });
 }
 
 /**
@@ -101,10 +135,10 @@ function curveName(alg: KeyAlgorithm): string {
  * @example
  * ```ts
  * const alice = new CryptoSession(bobPublicKey, aliceSecretKey);
- * const { token, payload } = await alice.encode({ hello: 'bob' });
- * // on Bob's side:
+ * const { token, data: sealed } = await alice.encode({ hello: 'bob' });
+ * // on Bob's side (token.encoded and sealed travel as text):
  * const bob = new CryptoSession(alicePublicKey, bobSecretKey);
- * const { data, isValid } = await bob.decode(token, payload);
+ * const { data, isValid } = await bob.decode(token.encoded, sealed);
  * ```
  */
 export class CryptoSession {
@@ -239,12 +273,25 @@ export class CryptoSession {
     const { type, bytes } = encodeData(data);
     const sealed = await this.#encrypt(type, bytes);
     const sig = await own.sign(this.#tokenMessage(own.publicKey.id, this.#peer.id, sealed));
-    return { token: `1.${own.publicKey.id}.${toBase64Url(sig)}`, payload: toBase64Url(sealed) };
+    const text = toBase64Url(sealed);
+    return {
+      token: messageToken(`1.${own.publicKey.id}.${toBase64Url(sig)}`, own.publicKey.id),
+      data: text,
+      payload: text,
+    };
   }
 
-  /** Verifies and decrypts a message from the peer. Never throws on bad input: `isValid` is false. */
-  async decode(token: string, payload: string): Promise<DecodedData> {
+  /**
+   * Verifies and decrypts a message from the peer; `token` is the token text or the token object
+   * `encode` returned. Never throws on bad input: `isValid` is false.
+   */
+  async decode(token: string | { readonly encoded: string }, payload: string): Promise<DecodedData> {
     const invalid: DecodedData = { data: undefined, isValid: false };
+    if (typeof token === 'object' && token !== null) {
+      const encoded = Object.hasOwn(token, 'encoded') ? token.encoded : undefined;
+      if (typeof encoded !== 'string') return invalid;
+      token = encoded;
+    }
     if (typeof token !== 'string' || typeof payload !== 'string' || token.length > 512) return invalid;
     const parts = token.split('.');
     if (parts.length !== 3 || parts[0] !== '1' || parts[1] !== this.#peer.id) return invalid;
