@@ -146,3 +146,51 @@ describe('key share', () => {
     }
   });
 });
+
+describe('one spelling (THREATS 49): non-canonical base64url spellings of either share are refused', () => {
+  // Spellings a lax decoder would take for the same bytes: padding, the standard alphabet, a last
+  // character with non-zero unused bits, whitespace, a percent-encoded character.
+  const variants = (s: string): string[] => {
+    const out = [
+      `${s}=`,
+      `${s}==`,
+      ` ${s}`,
+      `${s}\n`,
+      s.replace(/-/g, '+').replace(/_/g, '/'),
+      `${s.slice(0, 4)}%41${s.slice(5)}`,
+    ];
+    const last = s[s.length - 1]!;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // 32 bytes = 43 characters: the last one carries 2 unused bits; any of its 3 siblings decodes alike.
+    const i = alphabet.indexOf(last);
+    for (let d = 1; d < 4; d++) out.push(s.slice(0, -1) + alphabet[(i & ~3) | ((i + d) & 3)]);
+    return out.filter((v) => v !== s);
+  };
+
+  test('key share: every other spelling of the same key is refused', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (key) => {
+        const share = encodeKeyShare(key);
+        expect(decodeKeyShare(share)).toEqual(key);
+        const body = share.slice(3);
+        for (const v of variants(body)) expect(decodeKeyShare(`k1.${v}`), v).toBeNull();
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('sealed share: every other spelling is refused as malformed before decryption', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (value) => {
+        const json = JSON.stringify(['token', value, null]);
+        const share = sealShare(KEY, json, ctx, T);
+        expect(openShare(KEY, share, ctx, T, 10_000).ok).toBe(true);
+        for (const v of variants(share)) {
+          const r = openShare(KEY, v, ctx, T, 10_000);
+          expect(r.ok, v.slice(-4)).toBe(false);
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
