@@ -11,6 +11,15 @@ export default defineConfig({
   clean: true,
   outDir: 'dist',
   deps: {
-    neverBundle: [/^node:/, /^@noble\//, 'cookie', 'fastify-plugin', 'fastify', 'hono', 'sodium-native', 'iron-webcrypto'],
+    neverBundle: [
+      /^node:/,
+      /^@noble\//,
+      'cookie',
+      'fastify-plugin',
+      'fastify',
+      'hono',
+      'sodium-native',
+      'iron-webcrypto',
+    ],
   },
 });

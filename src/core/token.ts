@@ -124,9 +124,21 @@ export function sealTimes(
   times: TokenTimes,
   nonce?: Uint8Array,
 ): string {
-  const meta = writeMeta(times);
+  writeMeta(times); // refuses out-of-range times before any other work
   const json = JSON.stringify(value);
   if (json === undefined) throw expectedType('value', 'a JSON-serialisable value', value);
+  return sealJson(json, ring, context, times, nonce);
+}
+
+/** @internal {@link sealTimes} for a value already serialised (`json` must be JSON text). */
+export function sealJson(
+  json: string,
+  ring: Keyring,
+  context: string,
+  times: TokenTimes,
+  nonce?: Uint8Array,
+): string {
+  const meta = writeMeta(times);
   const { id, key } = primaryKey(ring);
   const ad = adFor(id, key, context);
   const b = backend();
@@ -169,13 +181,16 @@ function adFor(id: number, key: Uint8Array, context: string): Uint8Array {
   return ad;
 }
 
-/** @internal opens without throwing; `now` in ms. */
-export function tryOpen<T = unknown>(
-  token: unknown,
-  ring: Keyring,
-  context: string,
-  now: number,
-): OpenResult<T> {
+/** @internal what {@link tryOpenText} returns: the JSON text, not yet parsed. */
+export type OpenTextResult =
+  | { ok: true; text: string; createdAt: number; idleExpiresAt: number; expiresAt: number; rotated: boolean }
+  | { ok: false; reason: TokenInvalidReason | 'expired-idle' | 'expired-absolute' };
+
+/**
+ * @internal opens without throwing and without parsing the JSON (the session engine caches the
+ * text); `now` in ms. Deadlines are 0 when absent.
+ */
+export function tryOpenText(token: unknown, ring: Keyring, context: string, now: number): OpenTextResult {
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
   const bytes = backend().fromBase64Url(token);
   if (!bytes || bytes.length < MIN_BYTES) return { ok: false, reason: 'malformed' };
@@ -197,20 +212,39 @@ export function tryOpen<T = unknown>(
   const abs = getUint32(plain, 8) * 1000;
   if (abs !== 0 && now >= abs) return { ok: false, reason: 'expired-absolute' };
   if (idle !== 0 && now >= idle) return { ok: false, reason: 'expired-idle' };
+  let text: string;
+  try {
+    text = fromUtf8(plain.subarray(META_BYTES));
+  } catch {
+    // Authentic but not UTF-8: only possible if someone sealed garbage with our key.
+    return { ok: false, reason: 'payload' };
+  }
+  return { ok: true, text, createdAt, idleExpiresAt: idle, expiresAt: abs, rotated: entry.rotated };
+}
+
+/** @internal opens without throwing; `now` in ms. */
+export function tryOpen<T = unknown>(
+  token: unknown,
+  ring: Keyring,
+  context: string,
+  now: number,
+): OpenResult<T> {
+  const r = tryOpenText(token, ring, context, now);
+  if (!r.ok) return r;
   let value: T;
   try {
-    value = JSON.parse(fromUtf8(plain.subarray(META_BYTES))) as T;
+    value = JSON.parse(r.text) as T;
   } catch {
-    // Authentic but not UTF-8 or JSON: only possible if someone sealed garbage with our key.
+    // Authentic but not JSON: only possible if someone sealed garbage with our key.
     return { ok: false, reason: 'payload' };
   }
   return {
     ok: true,
     value,
-    createdAt,
-    idleExpiresAt: idle || undefined,
-    expiresAt: abs || undefined,
-    rotated: entry.rotated,
+    createdAt: r.createdAt,
+    idleExpiresAt: r.idleExpiresAt || undefined,
+    expiresAt: r.expiresAt || undefined,
+    rotated: r.rotated,
   };
 }
 

@@ -46,6 +46,11 @@ export type { SecureSessionOptions, SessionCookieOptions } from './options.js';
  */
 export interface SessionData extends CoreSessionData {}
 
+/** Any string key while `T` declares none (the untyped default), else the keys of `T`. */
+type UntypedKey<T> = [keyof T] extends [never] ? string : keyof T;
+// biome-ignore lint/suspicious/noExplicitAny: the untyped default takes any value.
+type UntypedValue<T, K> = K extends keyof T ? T[K] : any;
+
 /**
  * `request.session`: the `@fastify/secure-session` API, with property access to the data.
  *
@@ -59,11 +64,6 @@ export interface SessionData extends CoreSessionData {}
  * app.post('/logout', async (request) => { request.session.delete(); });
  * ```
  */
-/** Any string key while `T` declares none (the untyped default), else the keys of `T`. */
-type UntypedKey<T> = [keyof T] extends [never] ? string : keyof T;
-// biome-ignore lint/suspicious/noExplicitAny: the untyped default takes any value.
-type UntypedValue<T, K> = K extends keyof T ? T[K] : any;
-
 export type Session<T = SessionData> = Partial<T> & {
   /** True when the response will write (or clear) the cookie. */
   changed: boolean;
@@ -215,6 +215,7 @@ async function sealedSession(fastify: FastifyInstance, options: SecureSessionPlu
         maxCookies: o.maxCookies,
         revocation: o.revocation,
         ...(o.subject === undefined ? {} : { subject: o.subject }),
+        ...(o.cache === undefined ? {} : { cache: o.cache }),
         debug: sink(o.debug),
       },
       { keyring: p.keys ? undefined : keys.then((k) => createKeyring(k)), legacy, what: what(i) },

@@ -70,6 +70,8 @@ export interface SecureSessionOptions {
   subject?: string;
   /** Debug sink for refused cookies (reason codes only). Default: the request's logger at debug level. */
   debug?: DebugLog;
+  /** Opened tokens to remember so a returning cookie is not decrypted again (see the engine). Default 10 000; `false` = off. */
+  cache?: number | false;
   /**
    * Open cookies written by `@fastify/secure-session` and re-issue them in the sealed format.
    * Default: on, unless another session of this registration shares a key (that format does not

@@ -10,7 +10,7 @@ import { backend, NONCE_BYTES, TAG_BYTES } from '../core/backend.js';
 import { CookieTooLargeError, expectedRange, expectedType } from '../core/errors.js';
 import { createKeyring, Keyring } from '../core/keyring.js';
 import type { KeyInput } from '../core/keys.js';
-import { checkLifetime, sealTimes, tryOpen } from '../core/token.js';
+import { checkLifetime, sealJson, type TokenTimes, tryOpenText } from '../core/token.js';
 import { toBase64Url, utf8 } from '../internal/base64.js';
 import {
   type CookieOptions,
@@ -88,6 +88,14 @@ export interface SessionOptions {
   subject?: string;
   /** Debug logging of refused cookies (reason codes only; `cause` when a store threw). */
   debug?: DebugLog;
+  /**
+   * How many opened tokens to remember (keyed by the exact token string), so that the same cookie
+   * coming back is not decrypted again: a hit skips base64 and the AEAD, and still applies the
+   * sealed expiry and the revocation store. Filled when a token is sealed or first opened, never
+   * by a token that failed to open. About the token's length plus its JSON plus 150 bytes per
+   * entry (≈ 1 kB for a 250-byte session). Default 10 000; `0` or `false` turns it off.
+   */
+  cache?: number | false;
 }
 
 /** @internal opener for a foreign format (the Fastify adapter's `@fastify/secure-session` reader). */
@@ -116,6 +124,28 @@ interface Payload {
   d: Record<string, unknown>;
 }
 
+/** An opened token remembered by the engine's cache: what tryOpenText gave (times in ms, 0 = none). */
+interface Cached {
+  text: string;
+  createdAt: number;
+  idleExpiresAt: number;
+  expiresAt: number;
+  rotated: boolean;
+  ring: Keyring;
+}
+
+const DEFAULT_CACHE = 10_000;
+const MAX_CACHE = 10_000_000;
+/** A whole-second time as the token holds it (the cache must not outlive what an open would accept). */
+const wholeSeconds = (ms: number | undefined): number =>
+  ms === undefined ? 0 : Math.floor(ms / 1000) * 1000;
+
+/**
+ * A copy of `s` that does not keep a larger string alive: a cookie value is a slice of the whole
+ * Cookie header, and a cache key made of it would retain the header.
+ */
+const detached = (s: string): string => ` ${s}`.slice(1);
+
 /** A token that opened, before the revocation verdict. */
 interface Candidate {
   data: Record<string, unknown>;
@@ -139,6 +169,7 @@ const OPTION_NAMES = [
   'revocation',
   'subject',
   'debug',
+  'cache',
 ] as const;
 
 /** A misspelt option (`cookiename`) would otherwise silently fall back to its default. */
@@ -270,6 +301,9 @@ export class SessionEngine<T extends object = SessionData> {
   readonly #revocation: RevocationStore | undefined;
   readonly #subject: string | undefined;
   readonly #debug: DebugLog | undefined;
+  /** Opened tokens by their exact text (insertion order = eviction order), or undefined when off. */
+  readonly #cache: Map<string, Cached> | undefined;
+  readonly #cacheMax: number;
   readonly #legacy: LegacyOpener | undefined;
   readonly #chunkCapacity: number;
   readonly #singleCapacity: number;
@@ -340,6 +374,15 @@ export class SessionEngine<T extends object = SessionData> {
       throw expectedType(`${what}.debug`, 'a function', options.debug);
     }
     this.#debug = options.debug;
+    const cache = options.cache ?? DEFAULT_CACHE;
+    if (
+      cache !== false &&
+      (typeof cache !== 'number' || !Number.isInteger(cache) || cache < 0 || cache > MAX_CACHE)
+    ) {
+      throw expectedRange(`${what}.cache`, `false or an integer from 0 to ${MAX_CACHE}`, cache);
+    }
+    this.#cacheMax = cache === false ? 0 : cache;
+    this.#cache = this.#cacheMax > 0 ? new Map() : undefined;
     this.#legacy = extra.legacy;
 
     // The attributes are fixed per engine: let `cookie` validate and format them once, then build
@@ -455,7 +498,7 @@ export class SessionEngine<T extends object = SessionData> {
   encode(session: Session<T>): string {
     const s = stateOf(session);
     if (!s.loaded) this.#load(s);
-    return sealTimes(this.#payload(s, s.data), this.keyring, this.cookieName, {
+    return this.#seal(s, s.data, {
       createdAt: s.createdAt,
       idleExpiresAt: Date.now() + this.#idle * 1000,
       expiresAt: s.expiresAt,
@@ -572,19 +615,36 @@ export class SessionEngine<T extends object = SessionData> {
   #candidate(token: string, now: number): Candidate | undefined {
     if (!this.#ring)
       throw new Error('sealed-session: the key is still being derived; await engine.ready first');
+    const ring = this.#ring;
+    const cache = this.#cache;
+    const hit = cache?.get(token);
+    if (hit !== undefined && hit.ring === ring) {
+      // The sealed deadlines are applied on every hit, exactly as an open would.
+      if (hit.expiresAt !== 0 && now >= hit.expiresAt) return this.#refuse(token, 'expired-absolute');
+      if (hit.idleExpiresAt !== 0 && now >= hit.idleExpiresAt) return this.#refuse(token, 'expired-idle');
+      return this.#parsed(hit, JSON.parse(hit.text) as Payload);
+    }
     // Our tokens are base64url: a '%' is a second spelling (percent-encoding) and never opens.
-    const r = tryOpen<Payload>(token, this.#ring, this.cookieName, now);
-    if (r.ok && isPayload(r.value)) {
-      const c = r.value.c;
-      const precise = typeof c === 'number' && Math.floor(c / 1000) * 1000 === r.createdAt;
-      return {
-        data: r.value.d,
-        id: r.value.i,
-        createdAt: precise ? c : r.createdAt,
-        expiresAt: r.expiresAt,
-        idleExpiresAt: r.idleExpiresAt,
-        reissue: r.rotated,
-      };
+    const r = tryOpenText(token, ring, this.cookieName, now);
+    let value: unknown;
+    if (r.ok) {
+      try {
+        value = JSON.parse(r.text);
+      } catch {
+        value = undefined;
+      }
+      if (isPayload(value)) {
+        const opened: Cached = {
+          text: r.text,
+          createdAt: r.createdAt,
+          idleExpiresAt: r.idleExpiresAt,
+          expiresAt: r.expiresAt,
+          rotated: r.rotated,
+          ring,
+        };
+        this.#remember(detached(token), opened);
+        return this.#parsed(opened, value);
+      }
     }
     if (!r.ok && r.reason === 'malformed' && this.#legacy) {
       const value = percentDecoded(token);
@@ -609,6 +669,33 @@ export class SessionEngine<T extends object = SessionData> {
     return undefined;
   }
 
+  #parsed(r: Cached, value: Payload): Candidate {
+    const c = value.c;
+    const precise = typeof c === 'number' && Math.floor(c / 1000) * 1000 === r.createdAt;
+    return {
+      data: value.d,
+      id: value.i,
+      createdAt: precise ? c : r.createdAt,
+      expiresAt: r.expiresAt || undefined,
+      idleExpiresAt: r.idleExpiresAt || undefined,
+      reissue: r.rotated,
+    };
+  }
+
+  #refuse(token: string, reason: string): undefined {
+    this.#cache?.delete(token);
+    this.#log(reason);
+    return undefined;
+  }
+
+  /** Adds an opened or freshly sealed token; the oldest entry makes room (O(1)). */
+  #remember(token: string, entry: Cached): void {
+    const cache = this.#cache;
+    if (cache === undefined) return;
+    if (cache.size >= this.#cacheMax) cache.delete(cache.keys().next().value as string);
+    cache.set(token, entry);
+  }
+
   #accept(state: SessionState, c: Candidate): void {
     state.data = c.data;
     state.id = c.id;
@@ -617,6 +704,23 @@ export class SessionEngine<T extends object = SessionData> {
     state.idleExpiresAt = c.idleExpiresAt;
     state.reissue = c.reissue;
     state.valid = true;
+  }
+
+  /** Seals the session payload; the token goes into the cache so the next request hits it too. */
+  #seal(state: SessionState, data: Record<string, unknown>, times: TokenTimes): string {
+    const ring = this.keyring;
+    const json = JSON.stringify(this.#payload(state, data));
+    const token = sealJson(json, ring, this.cookieName, times);
+    this.#remember(token, {
+      text: json,
+      // The times as the token holds them (whole seconds): a hit accepts exactly what an open would.
+      createdAt: wholeSeconds(times.createdAt),
+      idleExpiresAt: wholeSeconds(times.idleExpiresAt),
+      expiresAt: wholeSeconds(times.expiresAt),
+      rotated: false,
+      ring,
+    });
+    return token;
   }
 
   #payload(state: SessionState, data: Record<string, unknown>): Payload {
@@ -713,7 +817,7 @@ export class SessionEngine<T extends object = SessionData> {
       return present.map((n) => this.#serialize(n, '', 0, s.cookieOptions));
     }
     s.idleExpiresAt = now + this.#idle * 1000;
-    const token = sealTimes(this.#payload(s, s.data), this.keyring, this.cookieName, s);
+    const token = this.#seal(s, s.data, s);
     const deadline = Math.min(s.idleExpiresAt, s.expiresAt ?? Number.POSITIVE_INFINITY);
     const maxAge =
       s.cookieOptions?.maxAge ?? this.#cookie.maxAge ?? Math.max(0, Math.floor((deadline - now) / 1000));

@@ -89,7 +89,7 @@ describe('request API', () => {
   });
 
   it('does no crypto for a request that never touches its session, even with a cookie', async () => {
-    const f = await app();
+    const f = await app({ key, cache: false }); // without the opened-token cache, a read opens
     const jar = new Jar().take((await f.inject({ method: 'POST', url: '/set', payload: { a: 1 } })).headers);
     const open = vi.spyOn(backend(), 'open');
     const res = await f.inject({ url: '/untouched', headers: { cookie: jar.header } });
