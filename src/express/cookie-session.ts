@@ -19,14 +19,48 @@ import { equalStrings } from '../internal/compare.js';
  * ```
  */
 export interface CookieSessionLegacyOptions {
-  /** cookie-session's `keys` (Keygrip, newest first): strings or bytes. Required: unsigned cookies are not read. */
-  keys: readonly (string | Uint8Array)[];
+  /**
+   * cookie-session's `keys`, newest first: strings or bytes, or the configured Keygrip instance
+   * your app passed (its own algorithm is then used). One of `keys` or `secret` is required:
+   * unsigned cookies are not read.
+   */
+  keys?: readonly (string | Uint8Array)[] | KeygripLike;
+  /** cookie-session's `secret` (a single key, used when `keys` is not given). */
+  secret?: string;
   /** cookie-session's `name`. Default `'session'`. */
   name?: string;
   /** cookie-session's `path`, where the old cookies are erased. Default `'/'`. */
   path?: string;
   /** cookie-session's `domain`, if it set one (the old cookies are erased there). */
   domain?: string;
+  /**
+   * cookie-session's `signed`. Only `true` (its default) is accepted: an unsigned cookie is
+   * whatever the client wrote, so it is never moved into a sealed session.
+   */
+  signed?: boolean;
+  /** The cookie attributes cookie-session also takes; accepted so its options object can be passed as is, not used. */
+  maxAge?: number;
+  expires?: Date;
+  secure?: boolean;
+  httpOnly?: boolean;
+  sameSite?: boolean | 'lax' | 'strict' | 'none';
+  overwrite?: boolean;
+  partitioned?: boolean;
+  priority?: 'low' | 'medium' | 'high';
+}
+
+/**
+ * A configured Keygrip instance (`new Keygrip(keys, algorithm)`), as cookie-session accepts for `keys`.
+ *
+ * @example
+ * ```ts
+ * import Keygrip from 'keygrip';
+ * app.use(sealedSession({ key, legacy: { cookieSession: { keys: new Keygrip([old], 'sha256') } } }));
+ * ```
+ */
+export interface KeygripLike {
+  /** The index of the key that signed `data` with `digest`, or -1. */
+  index(data: string, digest: string): number;
 }
 
 /** Why an old cookie was not moved; safe to log. */
@@ -71,6 +105,60 @@ function keygripSign(data: string, key: string | Uint8Array): string {
   return createHmac('sha1', key).update(data).digest('base64url');
 }
 
+const OPTIONS = [
+  'keys',
+  'secret',
+  'name',
+  'path',
+  'domain',
+  'signed',
+  'maxAge',
+  'expires',
+  'secure',
+  'httpOnly',
+  'sameSite',
+  'overwrite',
+  'partitioned',
+  'priority',
+];
+
+/** The signature check for `keys` (array or Keygrip instance) or `secret`, validated once. */
+function verifierOf(o: CookieSessionLegacyOptions, what: string): (data: string, sig: string) => boolean {
+  const given = o.keys ?? (o.secret === undefined ? undefined : [o.secret]);
+  const field = o.keys === undefined && o.secret !== undefined ? 'secret' : 'keys';
+  if (given !== null && typeof given === 'object' && !Array.isArray(given)) {
+    const grip = given as KeygripLike;
+    if (typeof grip.index !== 'function') {
+      throw expectedType(`${what}.keys`, "cookie-session's keys (an array or a Keygrip instance)", given);
+    }
+    return (data, sig) => {
+      try {
+        return grip.index(data, sig) !== -1;
+      } catch {
+        return false; // a hostile digest must not throw out of the request path
+      }
+    };
+  }
+  if (!Array.isArray(given) || given.length === 0) {
+    throw expectedType(
+      `${what}.keys`,
+      "cookie-session's keys (a non-empty array or a Keygrip instance) or secret",
+      given,
+    );
+  }
+  const keys = (given as readonly unknown[]).map((k, i) => {
+    if ((typeof k === 'string' && k.length > 0) || (k instanceof Uint8Array && k.length > 0)) return k;
+    const at = field === 'secret' ? field : `keys[${i}]`;
+    throw new TypeError(`${what}.${at}: expected a non-empty string or bytes, got ${describe(k)}`);
+  });
+  return (data, sig) => {
+    // Every key is tried (no early exit on the first match): time does not tell which key signed.
+    let valid = false;
+    for (const key of keys) if (equalStrings(keygripSign(data, key), sig)) valid = true;
+    return valid;
+  };
+}
+
 /** Validates the options once (at middleware construction) and builds the reader. */
 export function createCookieSessionReader(raw: unknown, what: string): CookieSessionReader {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -78,17 +166,18 @@ export function createCookieSessionReader(raw: unknown, what: string): CookieSes
   }
   const o = raw as CookieSessionLegacyOptions;
   for (const k of Object.keys(o)) {
-    if (!['keys', 'name', 'path', 'domain'].includes(k)) {
-      throw new TypeError(`${what}.${k}: expected one of keys, name, path, domain, got an unknown option`);
+    if (!OPTIONS.includes(k)) {
+      throw new TypeError(`${what}.${k}: expected one of ${OPTIONS.join(', ')}, got an unknown option`);
     }
   }
-  if (!Array.isArray(o.keys) || o.keys.length === 0) {
-    throw expectedType(`${what}.keys`, "cookie-session's keys (a non-empty array)", o.keys);
+  if (o.signed !== undefined && o.signed !== true) {
+    throw expectedType(
+      `${what}.signed`,
+      'true (unsigned cookie-session cookies are whatever the client wrote and are never moved)',
+      o.signed,
+    );
   }
-  const keys = o.keys.map((k, i) => {
-    if ((typeof k === 'string' && k.length > 0) || (k instanceof Uint8Array && k.length > 0)) return k;
-    throw new TypeError(`${what}.keys[${i}]: expected a non-empty string or bytes, got ${describe(k)}`);
-  });
+  const verify = verifierOf(o, what);
   const name = o.name ?? 'session';
   if (typeof name !== 'string' || !NAME.test(name)) {
     throw expectedType(`${what}.name`, 'a cookie name (RFC 6265 token characters)', name);
@@ -118,11 +207,7 @@ export function createCookieSessionReader(raw: unknown, what: string): CookieSes
       const value = rawCookie(header, name);
       const sig = rawCookie(header, sigName);
       if (!value || !sig || value.length > MAX_LENGTH) return { ok: false, reason: 'missing-value' };
-      // Every key is tried (no early exit on the first match): time does not tell which key signed.
-      const data = `${name}=${value}`;
-      let valid = false;
-      for (const key of keys) if (equalStrings(keygripSign(data, key), sig)) valid = true;
-      if (!valid) return { ok: false, reason: 'signature' };
+      if (!verify(`${name}=${value}`, sig)) return { ok: false, reason: 'signature' };
       const bytes = fromBase64(value);
       if (bytes === undefined) return { ok: false, reason: 'encoding' };
       let parsed: unknown;

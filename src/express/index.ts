@@ -25,7 +25,7 @@ export type { RevocationStore } from '../session/revocation.js';
 export { MemoryRevocationStore } from '../session/revocation.js';
 export type { SessionData } from '../session/session.js';
 export { Session } from '../session/session.js';
-export type { CookieSessionLegacyOptions } from './cookie-session.js';
+export type { CookieSessionLegacyOptions, KeygripLike } from './cookie-session.js';
 export type { ExpressSession } from './session.js';
 export type { Keyring };
 export { createKeyring };

@@ -6,6 +6,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import cookieSession from 'cookie-session';
 import express from 'express';
+import Keygrip from 'keygrip';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ExpressSessionOptions, MemoryRevocationStore, sealedSession } from '../../src/express/index.js';
 import { generateKey } from '../../src/index.js';
@@ -168,6 +169,46 @@ describe('moving from cookie-session', () => {
     expect((await call(base, '/me', old)).body).toEqual({ userId: null, roles: null, isNew: true });
   });
 
+  it('the options object the app gave cookie-session works as is: secret, a Keygrip instance, cookie attributes', async () => {
+    // `secret` instead of `keys`, with cookie-session's cookie attributes alongside.
+    const full = {
+      secret: 'one-secret',
+      name: 'sess',
+      maxAge: 86_400_000,
+      httpOnly: true,
+      sameSite: 'lax' as const,
+      secure: false,
+    };
+    const old = await oldCookies(full);
+    const base = await newApp({ key, legacy: { cookieSession: full } });
+    expect((await call(base, '/me', old)).body).toEqual({ userId: 7, roles: ['admin'], isNew: false });
+
+    // A configured Keygrip instance with another algorithm: its own signature check is used.
+    const grip = new Keygrip(['grip-key'], 'sha256');
+    const gripped = await oldCookies({ keys: grip as unknown as string[] });
+    const viaGrip = await newApp({ key, legacy: { cookieSession: { keys: grip } } });
+    expect((await call(viaGrip, '/me', gripped)).body).toEqual({ userId: 7, roles: ['admin'], isNew: false });
+    // The same keys as a plain array mean SHA-1 (Keygrip's default): a SHA-256 signature is refused.
+    const asArray = await newApp({ key, legacy: { cookieSession: { keys: ['grip-key'] } } });
+    expect((await call(asArray, '/me', gripped)).body).toEqual({ userId: null, roles: null, isNew: true });
+    // A hostile signature that makes the Keygrip instance throw is a refusal, not a 500.
+    const throwing = await newApp({
+      key,
+      legacy: {
+        cookieSession: {
+          keys: {
+            index: () => {
+              throw new Error('boom');
+            },
+          },
+        },
+      },
+    });
+    const r = await call(throwing, '/me', gripped);
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ userId: null, roles: null, isNew: true });
+  });
+
   it('with an asynchronous revocation store too (the session is prepared before the handler)', async () => {
     const old = await oldCookies({ keys: ['k'] });
     const store = new MemoryRevocationStore();
@@ -191,7 +232,19 @@ describe('moving from cookie-session', () => {
       ],
       [
         { cookieSession: { keys: ['k'], signed: false } },
-        /^options\.legacy\.cookieSession\.signed: expected one of/,
+        /^options\.legacy\.cookieSession\.signed: expected true \(unsigned cookie-session cookies/,
+      ],
+      [
+        { cookieSession: { keys: { sign: () => '' } } },
+        /keys: expected cookie-session's keys \(an array or a Keygrip instance\), got an object/,
+      ],
+      [
+        { cookieSession: { secret: '' } },
+        /^options\.legacy\.cookieSession\.secret: expected a non-empty string or bytes/,
+      ],
+      [
+        { cookieSession: { keys: ['k'], maxage: 1 } },
+        /^options\.legacy\.cookieSession\.maxage: expected one of keys, secret/,
       ],
       [
         { cookieSession: { keys: ['k'], name: 'session.1' } },
