@@ -97,6 +97,11 @@ export class WebSessions<T extends object = SessionData> {
     return this.#engine.cookieName;
   }
 
+  /** Every cookie name this session may write: the first and its chunks (`name.1`, …). */
+  get cookieNames(): readonly string[] {
+    return this.#engine.cookieNames;
+  }
+
   /**
    * The session of this request. Never throws for a bad cookie: a foreign, tampered, expired or
    * unparsable one gives an empty session. The cookie is only opened when the session is first used,

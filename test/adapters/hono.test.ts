@@ -189,6 +189,41 @@ describe('sealed-session/web: honoSession', () => {
     expect((back.body as { user: string }).user).toBe('from-auth');
   });
 
+  it('THREATS 48/50: a second instance for one name, or colliding cookie names, fail loudly; a sub-app mount does not', async () => {
+    const errors: unknown[] = [];
+    const build = (...mws: ReturnType<typeof honoSession>[]) => {
+      const a = new Hono();
+      for (const mw of mws) a.use(mw);
+      a.get('/', (c) => c.text('ok'));
+      a.onError((err, c) => {
+        errors.push(err);
+        return c.text('clash', 500);
+      });
+      return a;
+    };
+    // Two instances serving c.var.session (e.g. different keys): the second would silently lose.
+    expect((await call(build(honoSession({ key }), honoSession({ key: generateKey() })), '/')).status).toBe(
+      500,
+    );
+    expect(errors.pop()).toMatchObject({
+      code: 'ERR_SESSION_CLASH',
+      message: /two honoSession\(\) middlewares serve c\.var\.session/,
+    });
+    // Sessions `a` and `a.1`: once `a` is chunked both would write the cookie `a.1`.
+    const r = await call(
+      build(honoSession({ key, sessionName: 'a' }), honoSession({ key, sessionName: 'a.1' })),
+      '/',
+    );
+    expect(r.status).toBe(500);
+    expect(String(errors.pop())).toMatch(
+      /expected cookie names not used by another session, got 'a\.1' \(also written by session 'a'\)/,
+    );
+    // Distinct names side by side work, each with its own cookie.
+    const ok = await call(build(honoSession({ key, sessionName: 'cart' }), honoSession({ key })), '/');
+    expect(ok.status).toBe(200);
+    expect(errors).toEqual([]);
+  });
+
   it('misuse throws when the middleware is built', () => {
     expect(() => honoSession({ key: [key, key.subarray(2)] })).toThrow(/^key\[1\]: expected a 32-byte key/);
     expect(() => honoSession({ key, expiry: 0 })).toThrow(/options\.expiry/);
