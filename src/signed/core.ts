@@ -1,17 +1,17 @@
 // The one verification core of the server side. Framework adapters (server.ts) only translate
 // their request/response objects to `IncomingSigned` and back; every check lives here.
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { expectedRange, expectedType } from '../core/errors.js';
-import { type Sodium, sodiumBackend } from '../core/sodium.js';
 import { fromBase64Url, fromUtf8, toBase64Url, toHex, utf8 } from '../internal/base64.js';
+import { ExpiringMap } from '../internal/expiring-map.js';
+import { portableBackend, type SignedBackend, type SyncVerify } from './backend.js';
+import { isNode, type NativeSodium, nodeBackend, nodeCrypto } from './backend-node.js';
 import { type SignedFailureReason, SignedRequestError, SignedServerFault } from './errors.js';
 import {
   checkSecretKeyShape,
+  createSyncVerifier,
   createVerifier,
   type KeyAlgorithm,
   loadSecretKey,
-  type NativeEd25519,
   type OwnKey,
   type PublicKey,
   RFC_ALG,
@@ -35,17 +35,7 @@ import {
   WIRE_TYPE,
 } from './protocol.js';
 import { MemoryReplayCache, type ReplayCache } from './replay.js';
-import {
-  type Aead,
-  agreementKey,
-  HMAC_ALG,
-  messageKey,
-  nobleAead,
-  openBody,
-  replyMacKey,
-  reviveData,
-  sealBody,
-} from './seal.js';
+import { agreementKey, HMAC_ALG, messageKey, openBody, replyMacKey, reviveData, sealBody } from './seal.js';
 import { isInnerList, parseDictionary } from './sf.js';
 
 /**
@@ -89,26 +79,15 @@ export interface SignedServerOptions {
    */
   onFailure?: (reason: SignedFailureReason, cause?: unknown) => void;
   /**
-   * Use libsodium (the optional `sodium-native` package) for Ed25519 when it can be loaded (Node
-   * only; default true). Falls back to WebCrypto silently, e.g. on Web runtimes.
+   * Use the runtime's own crypto when it has it (default true): `node:crypto` on Node, Bun and
+   * Deno (SHA-256, HMAC, X25519, P-256, Ed25519), with libsodium (the optional `sodium-native`
+   * package) for XChaCha20-Poly1305 and, on Node, Ed25519 when it can be loaded. `false`, or a
+   * runtime without node:crypto (browsers, workerd), uses the portable @noble/* and WebCrypto
+   * code. Same bytes and verdicts either way; see {@link SignedServer.backend}.
    */
   native?: boolean;
   /** Clock in milliseconds (tests). */
   now?: () => number;
-}
-
-type NativeSodium = NativeEd25519 & Sodium;
-
-const NO_AD = new Uint8Array(0);
-
-/** libsodium's XChaCha20-Poly1305 (IETF) through the core's sodium backend: the same bytes as @noble/ciphers, cheaper. */
-function sodiumAead(s: NativeSodium): Aead {
-  const b = sodiumBackend(s);
-  return Object.freeze({
-    encrypt: (key: Uint8Array, nonce: Uint8Array, plain: Uint8Array) => b.seal(key, nonce, plain, NO_AD),
-    decrypt: (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array) =>
-      b.open(key, nonce, sealed, NO_AD) ?? null,
-  });
 }
 
 let nativeLoad: Promise<NativeSodium | null> | null = null;
@@ -126,6 +105,17 @@ function loadNative(): Promise<NativeSodium | null> {
     })
     .catch(() => null);
   return nativeLoad;
+}
+
+/**
+ * The fastest backend this runtime offers (./backend-node.ts), or the portable one when `native`
+ * is false or the runtime has no working node:crypto.
+ */
+function loadBackend(native: boolean): Promise<SignedBackend> {
+  if (!native) return Promise.resolve(portableBackend);
+  const c = nodeCrypto();
+  if (!c) return Promise.resolve(portableBackend);
+  return loadNative().then((s) => nodeBackend(c, s, isNode()));
 }
 
 /**
@@ -240,32 +230,46 @@ export type VerifyResult =
 export interface SignedServer {
   /** Resolves to the server's public key (what clients pass to `SecureFetch`). */
   readonly publicKey: Promise<string>;
-  /** Which Ed25519 implementation this server uses (`sodium-native` when loaded, else WebCrypto). */
-  readonly backend: Promise<'sodium-native' | 'webcrypto'>;
+  /**
+   * Which crypto this server uses: `'sodium-native'` (node:crypto, with libsodium for Ed25519 and
+   * XChaCha20-Poly1305: Node with the optional package), `'node:crypto'` (Bun, Deno, or Node
+   * without it) or `'webcrypto'` (the portable @noble/* and WebCrypto code: browsers, workerd,
+   * `native: false`).
+   */
+  readonly backend: Promise<'sodium-native' | 'node:crypto' | 'webcrypto'>;
   verify(req: IncomingSigned): Promise<VerifyResult>;
 }
 
-class Lru<V> {
-  readonly #map = new Map<string, { v: V; at: number }>();
-  constructor(
-    readonly max: number,
-    readonly ttl: number,
-  ) {}
-  get(k: string, now: number): V | undefined {
-    const e = this.#map.get(k);
-    if (!e) return undefined;
-    if (now - e.at > this.ttl) {
-      this.#map.delete(k);
-      return undefined;
-    }
-    return e.v;
-  }
-  set(k: string, v: V, now: number): void {
-    this.#map.delete(k);
-    this.#map.set(k, { v, at: now });
-    if (this.#map.size > this.max) this.#map.delete(this.#map.keys().next().value!);
-  }
+/** A peer key as the server caches it: parsed once, with its verifier (synchronous when the backend has one). */
+type PeerEntry = { peer: PublicKey; sync: SyncVerify | null; verify: Promise<VerifyFn> | null };
+
+/** Parses a key id and builds its verifier; null for a key id that is not a usable key. */
+function peerEntry(keyid: string, b: SignedBackend): PeerEntry | null {
+  const peer = tryParsePublicKey(keyid);
+  if (!peer) return null;
+  let sync: SyncVerify | null = null;
+  try {
+    sync = createSyncVerifier(peer, b.keys);
+  } catch {}
+  // Without a synchronous verifier (or if building it threw), the asynchronous one; a rejection
+  // surfaces where the signature is checked, as before.
+  const verify = sync ? null : createVerifier(peer, b.keys);
+  verify?.catch(() => {});
+  return { peer, sync, verify };
 }
+
+/** Checks `signature` over `base` with a cached peer entry. */
+async function checkSignature(e: PeerEntry, base: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  return e.sync ? e.sync(base, signature) : (await e.verify!)(base, signature);
+}
+
+// Peer keys (parsing decompresses a curve point and imports a key) and ECDH results are cached in
+// the kernel's bounded map: fixed size, oldest evicted, entries expire (parsed keys after an
+// hour, agreements after 15 minutes: clients rotate their ephemeral key every few minutes).
+const PEERS = 10_000;
+const PEER_TTL = 3_600_000;
+const AGREEMENTS = 10_000;
+const AGREEMENT_TTL = 900_000;
 
 function parseOrigins(origin: unknown): { byHost: Map<string, URL>; first: URL } {
   const list = typeof origin === 'string' ? origin.split(',') : origin;
@@ -359,23 +363,27 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
   const authorize = options.authorize;
   const onFailure = options.onFailure;
   const now = options.now ?? Date.now;
-  const nativeP = options.native === false ? Promise.resolve(null) : loadNative();
-  let native: NativeSodium | null = null;
-  let aead: Aead = nobleAead;
-  const ownsP: Promise<OwnKey[]> = nativeP.then((n) => {
-    native = n;
-    if (n) aead = sodiumAead(n);
-    return Promise.all(keyList.map((k, i) => loadSecretKey(k as SecretKeyInput, `options.key[${i}]`, n)));
+  const backendP = loadBackend(options.native !== false);
+  let b: SignedBackend = portableBackend;
+  const ownsP: Promise<OwnKey[]> = backendP.then((loaded) => {
+    b = loaded;
+    return Promise.all(
+      keyList.map((k, i) => loadSecretKey(k as SecretKeyInput, `options.key[${i}]`, loaded.keys)),
+    );
   });
   ownsP.catch(() => {});
   const ownP: Promise<OwnKey> = ownsP.then((l) => l[0]!);
   ownP.catch(() => {});
   const ownById: Promise<Map<string, OwnKey>> = ownsP.then((l) => new Map(l.map((k) => [k.publicKey.id, k])));
   ownById.catch(() => {});
-  const peers = new Lru<{ peer: PublicKey; verify: Promise<VerifyFn> } | null>(10_000, 3_600_000);
+  const peers = new ExpiringMap<PeerEntry | null>({ maxEntries: PEERS, full: 'evict-oldest', now });
   // Agreement keys per client ephemeral key (clients rotate it every few minutes): ECDH once, then
   // only HKDF-Expand per request. Bounded in size and age.
-  const agreements = new Lru<Promise<Uint8Array | null>>(10_000, 900_000);
+  const agreements = new ExpiringMap<Promise<Uint8Array | null>>({
+    maxEntries: AGREEMENTS,
+    full: 'evict-oldest',
+    now,
+  });
 
   const fail = (reason: SignedFailureReason): VerifyResult => {
     onFailure?.(reason);
@@ -406,17 +414,15 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
       if (typeof sig === 'string') return fail(sig);
       if (!timely(sig, Math.floor(t / 1000), skew)) return fail('time');
       // Parsing a key decompresses a curve point: do it once per key id, not per request.
-      let entry = peers.get(sig.keyid, t);
-      if (!entry) {
-        const parsed = tryParsePublicKey(sig.keyid);
-        entry = parsed ? { peer: parsed, verify: createVerifier(parsed, native) } : null;
-        entry?.verify.catch(() => {});
-        peers.set(sig.keyid, entry, t);
+      let entry = peers.get(sig.keyid);
+      if (entry === undefined) {
+        entry = peerEntry(sig.keyid, b);
+        peers.set(sig.keyid, entry, t + PEER_TTL + 1);
       }
       if (!entry) return fail('key');
       const peer = entry.peer;
       if (RFC_ALG[peer.alg] !== sig.alg) return fail('key');
-      if (!digestMatches(req.header('content-digest'), wire)) return fail('digest');
+      if (!digestMatches(req.header('content-digest'), wire, b.sha256)) return fail('digest');
       const epkMember = parseDictionary(`k=${req.header(KEY_HEADER) ?? ''}`)?.get('k');
       if (!epkMember || isInnerList(epkMember) || !(epkMember.value instanceof Uint8Array))
         return fail('malformed');
@@ -431,7 +437,7 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
       }
       const base = signatureBase(sig.list, view);
       if (!base) return fail('components');
-      if (!(await (await entry.verify)(base, sig.signature))) return fail('signature');
+      if (!(await checkSignature(entry, base, sig.signature))) return fail('signature');
       const nonce = sig.nonce!;
       const session: PeerSession = Object.freeze({
         peerKey: peer.id,
@@ -458,11 +464,14 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
       }
       if (fresh !== true) return fail('replay');
       const agreementId = `${own.publicKey.id} ${toHex(epk)}`;
-      let prkP = agreements.get(agreementId, t);
+      let prkP = agreements.get(agreementId);
       if (!prkP) {
         const dh = own.dh!;
-        prkP = dh.derive(epk).then((shared) => (shared ? agreementKey(shared, epk, dh.publicKey) : null));
-        agreements.set(agreementId, prkP, t);
+        const mac = b.hmacSha256;
+        prkP = dh
+          .derive(epk)
+          .then((shared) => (shared ? agreementKey(shared, epk, dh.publicKey, mac) : null));
+        agreements.set(agreementId, prkP, t + AGREEMENT_TTL + 1);
       }
       const prk = await prkP;
       if (!prk) return fail('key');
@@ -473,11 +482,12 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
         try {
           sealed = fromBase64Url(fromUtf8(wire));
         } catch {}
-        plain = sealed ? openBody(messageKey(prk, 'c2s', nonce), sealed, aead) : null;
+        plain = sealed ? openBody(messageKey(prk, 'c2s', nonce, b.hmacSha256), sealed, b.aead) : null;
         if (!plain) return fail('decrypt');
       }
       const reqView = view;
-      const replyKey = messageKey(prk, 's2c', nonce);
+      const be = b;
+      const replyKey = messageKey(prk, 's2c', nonce, be.hmacSha256);
       const serverAlg = replySignature === 'hmac' ? HMAC_ALG : RFC_ALG[own.alg];
       const request: VerifiedRequest = Object.freeze({
         session,
@@ -499,9 +509,9 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
             (typeof body === 'string' ? 'text/plain;charset=utf-8' : 'application/octet-stream');
           const out =
             bytes.length > 0 && method !== 'HEAD' && status !== 204 && status !== 304
-              ? utf8(toBase64Url(sealBody(replyKey, type, bytes, aead)))
+              ? utf8(toBase64Url(sealBody(replyKey, type, bytes, be.aead)))
               : EMPTY;
-          const digest = contentDigest(out);
+          const digest = contentDigest(out, be.sha256);
           const list = signatureParams(
             covered.size === 0
               ? RESPONSE_COMPONENTS
@@ -522,8 +532,10 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
           const h = signatureHeaders(
             list,
             replySignature === 'hmac'
-              ? hmac(sha256, replyMacKey(prk, nonce), resBase)
-              : await own.sign(resBase),
+              ? be.hmacSha256(replyMacKey(prk, nonce, be.hmacSha256), resBase)
+              : own.signSync
+                ? own.signSync(resBase)
+                : await own.sign(resBase),
           );
           const headers: Record<string, string> = {
             ...Object.fromEntries(covered),
@@ -545,7 +557,7 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
 
   return Object.freeze({
     publicKey: ownP.then((k) => k.publicKey.id),
-    backend: nativeP.then((n) => (n ? 'sodium-native' : 'webcrypto')),
+    backend: backendP.then((loaded) => loaded.name),
     verify,
   });
 }
@@ -577,10 +589,10 @@ export function createRequestVerifier(
   options: { maxSkew?: number; now?: () => number; native?: boolean } = {},
 ): (req: IncomingSigned) => Promise<boolean> {
   const { first } = parseOrigins(origin);
-  const nativeP = options.native === false ? Promise.resolve(null) : loadNative();
+  const backendP = loadBackend(options.native !== false);
   const skew = options.maxSkew ?? 30;
   const now = options.now ?? Date.now;
-  const peers = new Lru<{ peer: PublicKey; verify: Promise<VerifyFn> } | null>(10_000, 3_600_000);
+  const peers = new ExpiringMap<PeerEntry | null>({ maxEntries: PEERS, full: 'evict-oldest', now });
   return async (req) => {
     try {
       const t = now();
@@ -594,18 +606,17 @@ export function createRequestVerifier(
       };
       const sig = readSignature(view, REQUEST_COMPONENTS, true);
       if (typeof sig === 'string' || !timely(sig, Math.floor(t / 1000), skew)) return false;
-      let entry = peers.get(sig.keyid, t);
-      if (!entry) {
-        const parsed = tryParsePublicKey(sig.keyid);
-        entry = parsed ? { peer: parsed, verify: createVerifier(parsed, await nativeP) } : null;
-        entry?.verify.catch(() => {});
-        peers.set(sig.keyid, entry, t);
+      const b = await backendP;
+      let entry = peers.get(sig.keyid);
+      if (entry === undefined) {
+        entry = peerEntry(sig.keyid, b);
+        peers.set(sig.keyid, entry, t + PEER_TTL + 1);
       }
       if (!entry || RFC_ALG[entry.peer.alg] !== sig.alg) return false;
-      if (!digestMatches(req.header('content-digest'), wire)) return false;
+      if (!digestMatches(req.header('content-digest'), wire, b.sha256)) return false;
       const base = signatureBase(sig.list, view);
       if (!base) return false;
-      return await (await entry.verify)(base, sig.signature);
+      return await checkSignature(entry, base, sig.signature);
     } catch {
       return false;
     }

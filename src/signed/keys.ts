@@ -8,6 +8,7 @@ import { concatBytes } from '@noble/hashes/utils.js';
 import { expectedType } from '../core/errors.js';
 import { fromBase64Url, fromHex, toBase64Url, toHex } from '../internal/base64.js';
 import { randomBytes } from '../internal/random.js';
+import type { KeyOps, SyncVerify } from './backend.js';
 
 /**
  * The key types a party can sign with.
@@ -126,34 +127,17 @@ export function parsePublicKey(input: PublicKeyInput, what: string): PublicKey {
   return key;
 }
 
-/**
- * Optional native Ed25519 (libsodium through sodium-native), passed in by the server on Node when
- * it is installed: synchronous and about twice as cheap as WebCrypto there. Same signatures.
- */
-export interface NativeEd25519 {
-  crypto_sign_verify_detached(sig: Uint8Array, m: Uint8Array, pk: Uint8Array): boolean;
-  crypto_sign_detached(sig: Uint8Array, m: Uint8Array, sk: Uint8Array): void;
-  crypto_sign_seed_keypair(pk: Uint8Array, sk: Uint8Array, seed: Uint8Array): void;
-}
-
 /** Verifies a signature made by `key` over `data`; resolves false (never rejects) when invalid. */
 export type VerifyFn = (data: Uint8Array, signature: Uint8Array) => Promise<boolean>;
 
-/** Builds a verifier for a public key (WebCrypto for ed25519/p256, noble BIP340 for secp256k1). */
-export async function createVerifier(key: PublicKey, native?: NativeEd25519 | null): Promise<VerifyFn> {
-  if (native && key.alg === 'ed25519') {
-    const pk = key.bytes;
-    return async (data, sig) => {
-      try {
-        return sig.length === 64 && native.crypto_sign_verify_detached(sig, data, pk);
-      } catch {
-        return false;
-      }
-    };
-  }
+/**
+ * A synchronous verifier for a public key when one is at hand: BIP340 (noble) for secp256k1, the
+ * backend's own for ed25519/p256 when `fast` offers one; null otherwise (then {@link createVerifier}).
+ */
+export function createSyncVerifier(key: PublicKey, fast?: KeyOps | null): SyncVerify | null {
   if (key.alg === 'secp256k1') {
     const x = key.bytes;
-    return async (data, sig) => {
+    return (data, sig) => {
       try {
         return sig.length === 64 && schnorr.verify(sig, sha256(data), x);
       } catch {
@@ -161,6 +145,17 @@ export async function createVerifier(key: PublicKey, native?: NativeEd25519 | nu
       }
     };
   }
+  if (!fast) return null;
+  return fast.verifier(
+    key.alg,
+    key.alg === 'p256' ? p256.Point.fromBytes(key.bytes).toBytes(false) : key.bytes,
+  );
+}
+
+/** Builds a verifier for a public key (`fast` when given, else WebCrypto for ed25519/p256, noble BIP340 for secp256k1). */
+export async function createVerifier(key: PublicKey, fast?: KeyOps | null): Promise<VerifyFn> {
+  const sync = createSyncVerifier(key, fast);
+  if (sync) return async (data, sig) => sync(data, sig);
   const params =
     key.alg === 'ed25519'
       ? { name: 'Ed25519' }
@@ -187,6 +182,8 @@ export interface OwnKey {
   readonly alg: KeyAlgorithm;
   readonly publicKey: PublicKey;
   sign(data: Uint8Array): Promise<Uint8Array>;
+  /** The same signature without a promise, when the backend signs synchronously. */
+  readonly signSync?: (data: Uint8Array) => Uint8Array;
   /** Key agreement with our static key, when the secret is available for it (not for a CryptoKeyPair). */
   readonly dh: { publicKey: Uint8Array; derive: StaticDH } | null;
 }
@@ -289,7 +286,7 @@ function isKeyPair(v: unknown): v is CryptoKeyPair {
 export async function loadSecretKey(
   input: SecretKeyInput,
   what: string,
-  native?: NativeEd25519 | null,
+  fast?: KeyOps | null,
 ): Promise<OwnKey> {
   if (isKeyPair(input)) return loadKeyPair(input, what);
   let alg: KeyAlgorithm = 'secp256k1';
@@ -322,6 +319,25 @@ export async function loadSecretKey(
     }
     if (alg === 'ed25519') {
       const pub = ed25519.getPublicKey(secret);
+      const publicKey = tryParsePublicKey(`ed25519:${toHex(pub)}`)!;
+      const signSync = fast?.signer('ed25519', secret, pub);
+      if (signSync) {
+        const mont = ed25519.utils.toMontgomerySecret(secret);
+        const xpub = x25519.getPublicKey(mont);
+        const derive = fast!.staticDh('x25519', mont, xpub);
+        mont.fill(0);
+        const dh = derive
+          ? { publicKey: xpub, derive: async (epk: Uint8Array) => derive(epk) }
+          : await x25519Static(secret);
+        secret.fill(0);
+        return Object.freeze({
+          alg,
+          publicKey,
+          sign: async (data: Uint8Array) => signSync(data),
+          signSync,
+          dh: Object.freeze(dh),
+        });
+      }
       const ck = await subtle().importKey(
         'jwk',
         { kty: 'OKP', crv: 'Ed25519', d: b64u(secret), x: b64u(pub) },
@@ -330,26 +346,25 @@ export async function loadSecretKey(
         ['sign'],
       );
       const dh = await x25519Static(secret);
-      let sign = async (data: Uint8Array) =>
+      const sign = async (data: Uint8Array) =>
         new Uint8Array(await subtle().sign({ name: 'Ed25519' }, ck, buf(data)));
-      if (native) {
-        const sk = new Uint8Array(64);
-        native.crypto_sign_seed_keypair(new Uint8Array(32), sk, secret);
-        sign = async (data: Uint8Array) => {
-          const sig = new Uint8Array(64);
-          native.crypto_sign_detached(sig, data, sk);
-          return sig;
-        };
-      }
+      secret.fill(0);
+      return Object.freeze({ alg, publicKey, sign, dh: Object.freeze(dh) });
+    }
+    const point = p256.getPublicKey(secret, false);
+    const publicKey = tryParsePublicKey(`p256:${toHex(p256.Point.fromBytes(point).toBytes(true))}`)!;
+    const signSync = fast?.signer('p256', secret, point);
+    const derive = signSync ? fast!.staticDh('p256', secret, point) : null;
+    if (signSync && derive) {
       secret.fill(0);
       return Object.freeze({
         alg,
-        publicKey: tryParsePublicKey(`ed25519:${toHex(pub)}`)!,
-        sign,
-        dh: Object.freeze(dh),
+        publicKey,
+        sign: async (data: Uint8Array) => signSync(data),
+        signSync,
+        dh: Object.freeze({ publicKey: point, derive: async (epk: Uint8Array) => derive(epk) }),
       });
     }
-    const point = p256.getPublicKey(secret, false);
     const jwk: JsonWebKey = {
       kty: 'EC',
       crv: 'P-256',
@@ -363,7 +378,7 @@ export async function loadSecretKey(
     secret.fill(0);
     return Object.freeze({
       alg,
-      publicKey: tryParsePublicKey(`p256:${toHex(p256.Point.fromBytes(point).toBytes(true))}`)!,
+      publicKey,
       sign: async (data: Uint8Array) =>
         new Uint8Array(await subtle().sign({ name: 'ECDSA', hash: 'SHA-256' }, ck, buf(data))),
       dh: Object.freeze(dh),

@@ -125,16 +125,20 @@ export function signatureBase(list: InnerList, msg: MessageView, req?: MessageVi
 }
 
 /** RFC 9530 `Content-Digest` value (sha-256) of the bytes on the wire. */
-export function contentDigest(body: Uint8Array): string {
-  return `sha-256=:${toBase64(sha256(body))}:`;
+export function contentDigest(body: Uint8Array, hash: (data: Uint8Array) => Uint8Array = sha256): string {
+  return `sha-256=:${toBase64(hash(body))}:`;
 }
 
 /** Whether a `Content-Digest` header holds the sha-256 of `body` (constant-time comparison). */
-export function digestMatches(header: string | null | undefined, body: Uint8Array): boolean {
+export function digestMatches(
+  header: string | null | undefined,
+  body: Uint8Array,
+  hash: (data: Uint8Array) => Uint8Array = sha256,
+): boolean {
   if (!header) return false;
   const member = parseDictionary(header)?.get('sha-256');
   if (!member || isInnerList(member) || !(member.value instanceof Uint8Array)) return false;
-  return equalBytes(member.value, sha256(body));
+  return equalBytes(member.value, hash(body));
 }
 
 // Anything a router or a file server could read as a path separator or a dot segment, in any spelling.

@@ -2,7 +2,7 @@
 // XChaCha20-Poly1305 (random 24-byte nonce, so nonce reuse is not a practical risk). The plaintext
 // carries its own content type, so the type is hidden and authenticated along with the body.
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { expand, extract } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes } from '@noble/hashes/utils.js';
 import { fromUtf8, utf8 } from '../internal/base64.js';
@@ -14,26 +14,46 @@ export const LABEL = 'sealed-session/signed v1';
 /** Which way a message travels; each direction has its own key. */
 export type Direction = 'c2s' | 's2c';
 
+/** HMAC-SHA256 (`key`, `data`) → 32 bytes; the server may pass node:crypto's, byte-identical. */
+export type Mac = (key: Uint8Array, data: Uint8Array) => Uint8Array;
+
+/** The portable HMAC-SHA256 (@noble/hashes). */
+export const nobleMac: Mac = (key, data) => hmac(sha256, key, data);
+
+const ONE = Uint8Array.of(1);
+
+/** RFC 5869 HKDF-Expand to 32 bytes (one block): HMAC(prk, info ‖ 0x01). */
+function expand32(prk: Uint8Array, info: string, mac: Mac): Uint8Array {
+  return mac(prk, concatBytes(utf8(info), ONE));
+}
+
 /** Pseudo-random key for one ephemeral agreement (RFC 5869 extract), bound to both public keys. */
 export function agreementKey(
   shared: Uint8Array,
   ephemeralPub: Uint8Array,
   staticDhPub: Uint8Array,
+  mac: Mac = nobleMac,
 ): Uint8Array {
-  return extract(sha256, shared, concatBytes(utf8(LABEL), ephemeralPub, staticDhPub));
+  // HKDF-Extract(salt, IKM) = HMAC(salt, IKM); the salt is never empty here.
+  return mac(concatBytes(utf8(LABEL), ephemeralPub, staticDhPub), shared);
 }
 
 /** The 32-byte AEAD key for one message: direction and request nonce go into the HKDF info. */
-export function messageKey(prk: Uint8Array, direction: Direction, nonce: string): Uint8Array {
-  return expand(sha256, prk, utf8(`${LABEL} ${direction} ${nonce}`), 32);
+export function messageKey(
+  prk: Uint8Array,
+  direction: Direction,
+  nonce: string,
+  mac: Mac = nobleMac,
+): Uint8Array {
+  return expand32(prk, `${LABEL} ${direction} ${nonce}`, mac);
 }
 
 /**
  * Key of the optional `hmac-sha256` reply signature: only the server (static key) and the client
  * (ephemeral key) can derive it, so it authenticates the server to that client like a signature.
  */
-export function replyMacKey(prk: Uint8Array, nonce: string): Uint8Array {
-  return expand(sha256, prk, utf8(`${LABEL} s2c-mac ${nonce}`), 32);
+export function replyMacKey(prk: Uint8Array, nonce: string, mac: Mac = nobleMac): Uint8Array {
+  return expand32(prk, `${LABEL} s2c-mac ${nonce}`, mac);
 }
 
 /** RFC 9421 `alg` of the MAC reply signature. */
