@@ -210,8 +210,8 @@ export class RedisRevocationStore implements RevocationStore {
 
   /**
    * Ends every session of `subject` issued before now, on every instance: a not-before time kept
-   * until `until` (default now + `maxSessionAge`). A session issued in the same millisecond or
-   * later stays valid.
+   * until `until` (default now + `maxSessionAge`). A session issued in the same millisecond is
+   * ended too (as `MemoryRevocationStore`); one issued a millisecond later stays valid.
    */
   async revokeAll(subject: string, until?: number): Promise<void> {
     checkName('revokeAll(subject)', subject);
@@ -250,10 +250,10 @@ export class RedisRevocationStore implements RevocationStore {
     if (this.#view.has(`r:${c.id}`)) return true;
     const t = c.issuedAt;
     if (typeof t !== 'number' || Number.isNaN(t)) return false;
-    if (t < this.#all.v && Date.now() < this.#all.until) return true;
+    if (t <= this.#all.v && Date.now() < this.#all.until) return true;
     if (typeof c.subject === 'string') {
       const nbf = this.#view.get(`s:${c.subject}`);
-      if (nbf !== undefined && t < nbf) return true;
+      if (nbf !== undefined && t <= nbf) return true;
     }
     return false;
   }
@@ -276,9 +276,9 @@ export class RedisRevocationStore implements RevocationStore {
     if (values[0] !== null) return true;
     const t = c.issuedAt;
     const all = parseValue(values[1]);
-    if (all && t < all.v) return true;
+    if (all && t <= all.v) return true;
     const s = withSubject ? parseValue(values[2]) : undefined;
-    return s !== undefined && t < s.v;
+    return s !== undefined && t <= s.v;
   }
 
   async #record(kind: Kind, name: string, v: number, until: number): Promise<void> {

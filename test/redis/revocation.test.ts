@@ -3,7 +3,7 @@
 // keys are namespaced and expire, values hold no secrets, and a view that cannot be trusted (no
 // subscriber, overflow, lost subscription) asks Redis instead of answering "not revoked".
 import { RedisRevocationStore } from 'sealed-session/redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SessionEngine } from '../../src/session/engine.js';
 import { type ClientPair, libraries, until } from './clients.js';
 import { callDelta, RedisServer } from './redis-server.js';
@@ -88,6 +88,27 @@ for (const [lib, make] of libraries) {
       await until(() => c.mode === 'local', 5000, 'c local');
       expect(c.isRevoked({ id: 'x', issuedAt: old, subject: '42' })).toBe(true);
       expect(c.isRevoked({ id: 'y', issuedAt: old, subject: '43' })).toBe(false);
+    });
+
+    it('revokeAll ends a session issued in the same millisecond (a tie is refused, as the memory store)', async () => {
+      const p = prefix();
+      const a = await store({ prefix: p });
+      const b = await store({ prefix: p });
+      await until(() => a.mode === 'local' && b.mode === 'local', 5000, 'local views');
+      const t = Date.now();
+      const clock = vi.spyOn(Date, 'now').mockReturnValue(t);
+      const done = a.revokeAll('tie');
+      clock.mockRestore();
+      await done;
+      await until(() => b.isRevoked({ id: 'x', issuedAt: t - 1, subject: 'tie' }) === true, 1000, 'b');
+      const pair = await make(server.url);
+      open.push(pair);
+      const remote = new RedisRevocationStore({ client: pair.client, prefix: p, log: quiet });
+      open.push(remote);
+      for (const s of [a, b, remote]) {
+        expect(await s.isRevoked({ id: 'x', issuedAt: t, subject: 'tie' })).toBe(true);
+        expect(await s.isRevoked({ id: 'x', issuedAt: t + 1, subject: 'tie' })).toBe(false);
+      }
     });
 
     it('keys are namespaced by prefix and expire; values are ids and times only', async () => {
