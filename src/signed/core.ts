@@ -338,6 +338,17 @@ function wireBytes(body: unknown): Uint8Array {
  * ```
  */
 export function createSignedServer(options: SignedServerOptions): SignedServer {
+  return createSignedServerWith(options, undefined);
+}
+
+/**
+ * {@link createSignedServer} on a given backend instead of the runtime's best (tests compare
+ * backends on the same requests with it). Internal: not exported by `sealed-session/signed/server`.
+ */
+export function createSignedServerWith(
+  options: SignedServerOptions,
+  backend: SignedBackend | undefined,
+): SignedServer {
   if (typeof options !== 'object' || options === null) throw expectedType('options', 'an object', options);
   const keyList = Array.isArray(options.key) ? (options.key as readonly unknown[]) : [options.key];
   if (keyList.length === 0)
@@ -363,7 +374,7 @@ export function createSignedServer(options: SignedServerOptions): SignedServer {
   const authorize = options.authorize;
   const onFailure = options.onFailure;
   const now = options.now ?? Date.now;
-  const backendP = loadBackend(options.native !== false);
+  const backendP = backend ? Promise.resolve(backend) : loadBackend(options.native !== false);
   let b: SignedBackend = portableBackend;
   const ownsP: Promise<OwnKey[]> = backendP.then((loaded) => {
     b = loaded;
