@@ -129,6 +129,10 @@ export class Link {
   }
 }
 
+/** Runs `fn` after the I/O of the current event-loop turn (setImmediate where it exists). */
+const afterIo: (fn: () => void) => void =
+  typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
+
 /** Runs `start()` and settles with it or with a RedisUnavailableError after `ms`, whichever is first. */
 export function bounded(start: () => Promise<unknown>, ms: number, what: string): Promise<unknown> {
   let pending: Promise<unknown>;
@@ -138,7 +142,13 @@ export function bounded(start: () => Promise<unknown>, ms: number, what: string)
     return Promise.reject(new RedisUnavailableError(`${what} failed`, { cause: e }));
   }
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new RedisUnavailableError(`${what} timed out after ${ms} ms`)), ms);
+    // When the timer fires late (this process was busy past `ms`), the reply may be waiting in
+    // the socket: timers run before I/O in an event-loop turn, so refusing now would turn a busy
+    // process into a Redis outage. The refusal waits for that turn's I/O (setImmediate) first.
+    const timer = setTimeout(
+      () => afterIo(() => reject(new RedisUnavailableError(`${what} timed out after ${ms} ms`))),
+      ms,
+    );
     pending.then(
       (v) => {
         clearTimeout(timer);

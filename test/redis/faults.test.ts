@@ -177,5 +177,32 @@ for (const [lib, make] of libraries) {
       await until(() => s.replay.add(`after${i++}`, Date.now() + 10_000), 5000, 'replay cache back');
       expect(s.rlog.codes).toContain('recovered');
     });
+
+    it('an event loop blocked past commandTimeout is no outage when Redis answered meanwhile', async () => {
+      const server = await RedisServer.start();
+      servers.push(server);
+      const pair = await make(server.url);
+      closers.push(pair);
+      const plog = recorder();
+      const cache = new RedisReplayCache({
+        client: pair.client,
+        prefix: 'b:',
+        commandTimeout: TIMEOUT,
+        log: plog.log,
+      });
+      closers.push(cache);
+      expect(await cache.add('warm', Date.now() + 30_000)).toBe(true);
+      for (let i = 0; i < 3; i++) {
+        const added = cache.add(`blocked ${i}`, Date.now() + 30_000);
+        // One loop turn puts the command on the wire; then this process is busy (a long sync task)
+        // while Redis answers. When it is free again, the reply is waiting: it must win over the
+        // timer that fired during the block (timers run before I/O in a loop turn).
+        await new Promise((r) => setImmediate(r));
+        const end = performance.now() + 2 * TIMEOUT;
+        while (performance.now() < end) {}
+        expect(await added).toBe(true);
+      }
+      expect(plog.codes).toEqual([]);
+    });
   });
 }
