@@ -10,6 +10,7 @@
 import { type Sodium, sodiumBackend } from '../core/sodium.js';
 import { fromHex, toBase64Url } from '../internal/base64.js';
 import { equalBytes } from '../internal/compare.js';
+import { randomBytes } from '../internal/random.js';
 import type { KeyOps, SignedBackend, SyncDH, SyncVerify } from './backend.js';
 import { type Aead, nobleAead } from './seal.js';
 
@@ -51,14 +52,20 @@ const view = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffse
 const b64u = (b: Uint8Array): string => toBase64Url(b);
 const NO_AD = new Uint8Array(0);
 
-/** libsodium's XChaCha20-Poly1305 (IETF) through the core's sodium backend: the same bytes as @noble/ciphers. */
-function sodiumAead(s: Sodium): Aead {
+/**
+ * libsodium's XChaCha20-Poly1305 (IETF) and pooled randomness through the core's sodium backend:
+ * the same bytes as @noble/ciphers; every random draw passes the kernel's check.
+ */
+function sodiumParts(s: Sodium): { aead: Aead; randomBytes: (n: number) => Uint8Array } {
   const b = sodiumBackend(s);
-  return Object.freeze({
-    encrypt: (key: Uint8Array, nonce: Uint8Array, plain: Uint8Array) => b.seal(key, nonce, plain, NO_AD),
-    decrypt: (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array) =>
-      b.open(key, nonce, sealed, NO_AD) ?? null,
-  });
+  return {
+    aead: Object.freeze({
+      encrypt: (key: Uint8Array, nonce: Uint8Array, plain: Uint8Array) => b.seal(key, nonce, plain, NO_AD),
+      decrypt: (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array) =>
+        b.open(key, nonce, sealed, NO_AD) ?? null,
+    }),
+    randomBytes: (n: number) => b.randomBytes(n),
+  };
 }
 
 /** JWK members of a 65-byte uncompressed P-256 point. */
@@ -161,13 +168,15 @@ export function nodeBackend(
   sodiumEd25519: boolean,
 ): SignedBackend {
   const oneShot = typeof c.hash === 'function';
+  const native = sodium ? sodiumParts(sodium) : null;
   return Object.freeze({
     name: sodium && sodiumEd25519 ? 'sodium-native' : 'node:crypto',
     sha256: (data: Uint8Array) =>
       view(oneShot ? c.hash!('sha256', data, 'buffer') : c.createHash('sha256').update(data).digest()),
     hmacSha256: (key: Uint8Array, data: Uint8Array) =>
       view(c.createHmac('sha256', key).update(data).digest()),
-    aead: sodium ? sodiumAead(sodium) : nobleAead,
+    aead: native ? native.aead : nobleAead,
+    randomBytes: native ? native.randomBytes : randomBytes,
     keys: nodeKeyOps(c, sodium && sodiumEd25519 ? sodium : null),
   } satisfies SignedBackend);
 }

@@ -5,6 +5,7 @@
 // test/signed/backends.test.ts runs the same signed vectors through each.
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { randomBytes } from '../internal/random.js';
 import { type Aead, nobleAead } from './seal.js';
 
 /** Which implementation a server uses. */
@@ -47,6 +48,8 @@ export interface SignedBackend {
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
   /** XChaCha20-Poly1305 (IETF). */
   readonly aead: Aead;
+  /** `n` fresh random bytes, checked (src/internal/random.ts): throws RandomSourceError otherwise. */
+  randomBytes(n: number): Uint8Array;
   /** Fast key operations, or null (WebCrypto / @noble only). */
   readonly keys: KeyOps | null;
 }
@@ -57,5 +60,6 @@ export const portableBackend: SignedBackend = Object.freeze({
   sha256: (data: Uint8Array) => sha256(data),
   hmacSha256: (key: Uint8Array, data: Uint8Array) => hmac(sha256, key, data),
   aead: nobleAead,
+  randomBytes,
   keys: null,
 });

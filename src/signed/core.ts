@@ -520,7 +520,7 @@ export function createSignedServerWith(
             (typeof body === 'string' ? 'text/plain;charset=utf-8' : 'application/octet-stream');
           const out =
             bytes.length > 0 && method !== 'HEAD' && status !== 204 && status !== 304
-              ? utf8(toBase64Url(sealBody(replyKey, type, bytes, be.aead)))
+              ? utf8(toBase64Url(sealBody(replyKey, type, bytes, be.aead, be.randomBytes)))
               : EMPTY;
           const digest = contentDigest(out, be.sha256);
           const list = signatureParams(

@@ -14,6 +14,7 @@ import {
   parseDictionary,
   serializeInnerList,
   serializeItem,
+  serializeParams,
   Token,
 } from './sf.js';
 
@@ -120,7 +121,8 @@ export function signatureBase(list: InnerList, msg: MessageView, req?: MessageVi
     if (value === null || /[\r\n]/.test(value)) return null;
     out += `${id}: ${value}\n`;
   }
-  out += `"@signature-params": ${serializeInnerList(list)}`;
+  // serializeInnerList(list), from the ids already serialized (a Set keeps insertion order).
+  out += `"@signature-params": (${[...seen].join(' ')})${serializeParams(list.params)}`;
   return utf8(out);
 }
 
@@ -180,6 +182,18 @@ export interface ParsedSignature {
 
 const NONCE_RE = /^[A-Za-z0-9_-]{16,64}$/;
 
+// The serialized ids of a required component list, computed once per list (the lists are the
+// frozen constants above).
+const idsOf = new WeakMap<readonly Item[], readonly string[]>();
+function requiredIds(required: readonly Item[]): readonly string[] {
+  let ids = idsOf.get(required);
+  if (!ids) {
+    ids = required.map(serializeItem);
+    if (Object.isFrozen(required)) idsOf.set(required, ids);
+  }
+  return ids;
+}
+
 /**
  * Reads our signature (label `sig`, tag `sealed-session-v1`) and checks that it covers at least
  * `required`. Returns a failure reason instead of throwing.
@@ -212,7 +226,7 @@ export function readSignature(
   if (expires !== undefined && (typeof expires !== 'number' || !Number.isInteger(expires)))
     return 'malformed';
   const covered = new Set(input.items.map(serializeItem));
-  for (const r of required) if (!covered.has(serializeItem(r))) return 'components';
+  for (const id of requiredIds(required)) if (!covered.has(id)) return 'components';
   return {
     list: input,
     signature: sig.value,

@@ -87,6 +87,7 @@ export function sealBody(
   contentType: string,
   body: Uint8Array,
   aead: Aead = nobleAead,
+  random: (n: number) => Uint8Array = randomBytes,
 ): Uint8Array {
   const ct = utf8(contentType);
   if (ct.length > 255) throw new RangeError(`content type: expected at most 255 bytes, got ${ct.length}`);
@@ -95,7 +96,7 @@ export function sealBody(
   plain[1] = ct.length;
   plain.set(ct, 2);
   plain.set(body, 2 + ct.length);
-  const nonce = randomBytes(24);
+  const nonce = random(24);
   return concatBytes(nonce, aead.encrypt(key, nonce, plain));
 }
 
