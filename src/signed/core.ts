@@ -491,7 +491,9 @@ export function createSignedServerWith(
         // The wire body is ASCII base64url text in exactly one spelling (no padding, no `+/`).
         let sealed: Uint8Array | undefined;
         try {
-          sealed = fromBase64Url(fromUtf8(wire));
+          // A string body is the text itself (its UTF-8 round trip could only differ where it is
+          // not base64url anyway).
+          sealed = fromBase64Url(typeof req.body === 'string' ? req.body : fromUtf8(wire));
         } catch {}
         plain = sealed ? openBody(messageKey(prk, 'c2s', nonce, b.hmacSha256), sealed, b.aead) : null;
         if (!plain) return fail('decrypt');
@@ -518,10 +520,11 @@ export function createSignedServerWith(
           const type =
             contentType ??
             (typeof body === 'string' ? 'text/plain;charset=utf-8' : 'application/octet-stream');
-          const out =
+          const text =
             bytes.length > 0 && method !== 'HEAD' && status !== 204 && status !== 304
-              ? utf8(toBase64Url(sealBody(replyKey, type, bytes, be.aead, be.randomBytes)))
-              : EMPTY;
+              ? toBase64Url(sealBody(replyKey, type, bytes, be.aead, be.randomBytes))
+              : '';
+          const out = text ? utf8(text) : EMPTY;
           const digest = contentDigest(out, be.sha256);
           const list = signatureParams(
             covered.size === 0
@@ -556,7 +559,7 @@ export function createSignedServerWith(
             'cache-control': 'no-store',
           };
           if (out.length > 0) headers['content-type'] = WIRE_TYPE;
-          return { status, headers, body: out.length > 0 ? fromUtf8(out) : '' };
+          return { status, headers, body: text };
         },
       });
       return { ok: true, request };

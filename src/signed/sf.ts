@@ -19,6 +19,9 @@ export function isInnerList(m: Member): m is InnerList {
   return (m as InnerList).items !== undefined;
 }
 
+// Printable ASCII without `"` and `\\`: a string's content that needs no unescaping.
+const PLAIN_STRING = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 class Parser {
   i = 0;
   constructor(readonly s: string) {}
@@ -40,6 +43,16 @@ class Parser {
   bare(): BareItem | null {
     const c = this.peek();
     if (c === '"') {
+      // Fast path: no escape before the closing quote, every character printable ASCII — the
+      // string is the slice. Otherwise the loop below (same result, one character at a time).
+      const end = this.s.indexOf('"', this.i + 1);
+      if (end > 0) {
+        const text = this.s.slice(this.i + 1, end);
+        if (PLAIN_STRING.test(text)) {
+          this.i = end + 1;
+          return text;
+        }
+      }
       let out = '';
       this.i++;
       while (this.i < this.s.length) {
