@@ -82,8 +82,9 @@ export interface SignedServerOptions {
    * Use the runtime's own crypto when it has it (default true): `node:crypto` on Node, Bun and
    * Deno (SHA-256, HMAC, X25519, P-256, Ed25519), with libsodium (the optional `sodium-native`
    * package) for XChaCha20-Poly1305 and, on Node, Ed25519 when it can be loaded. `false`, or a
-   * runtime without node:crypto (browsers, workerd), uses the portable @noble/* and WebCrypto
-   * code. Same bytes and verdicts either way; see {@link SignedServer.backend}.
+   * runtime without a node:crypto that passes a known-answer self-test (browsers, workerd without
+   * nodejs_compat), uses the portable @noble/* and WebCrypto code. Same bytes and verdicts either
+   * way; see {@link SignedServer.backend}.
    */
   native?: boolean;
   /** Clock in milliseconds (tests). */
