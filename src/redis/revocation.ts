@@ -36,7 +36,7 @@ export interface RedisRevocationStoreOptions extends RedisStoreOptions {
    * refusing the session (50–60000). Default 1000. Heartbeats are published every quarter of it.
    */
   maxStaleness?: number;
-  /** Most revocations held in the local view (ids + subjects). Default 100000. */
+  /** Most revoked ids, and most revoked subjects, held in the local view (each). Default 100000. */
   maxEntries?: number;
   /**
    * Longest session lifetime in seconds (your `absoluteExpiry`): how long `revokeAll` is kept when
@@ -126,7 +126,9 @@ export class RedisRevocationStore implements RevocationStore {
   readonly #maxAge: number;
   readonly #outage: Outage;
   readonly #epoch: Epoch;
-  readonly #view: ExpiringMap<number>;
+  /** The local view: revoked ids, and per-subject not-before times (two maps: no key building per check). */
+  readonly #ids: ExpiringMap<number>;
+  readonly #subjects: ExpiringMap<number>;
   #all = { v: 0, until: 0 };
   /** No entry was evicted from the view since the last complete sync. */
   #complete = true;
@@ -146,6 +148,8 @@ export class RedisRevocationStore implements RevocationStore {
   /** Revocations this instance made that Redis has not confirmed yet; retried on each heartbeat. */
   readonly #pending = new Map<string, { kind: Kind; name: string; v: number; until: number }>();
   #closed = false;
+  /** The time of the check in progress (ms), so that its view lookups share one clock read. */
+  #pinned: number | undefined;
 
   constructor(options: RedisRevocationStoreOptions) {
     const what = 'RedisRevocationStore options';
@@ -166,11 +170,16 @@ export class RedisRevocationStore implements RevocationStore {
     this.#link = new Link(options.client, `${what}.client`, timeout);
     this.#epoch = new Epoch(this.#link, this.#o.prefix);
     this.#channel = `${this.#o.prefix}revocations`;
-    this.#view = new ExpiringMap<number>({
-      maxEntries,
-      full: 'evict-oldest',
-      onEvict: () => this.#overflow(),
-    });
+    const view = () =>
+      new ExpiringMap<number>({
+        maxEntries,
+        full: 'evict-oldest',
+        onEvict: () => this.#overflow(),
+        // One clock read per check: isRevoked pins it for its lookups.
+        now: () => this.#pinned ?? Date.now(),
+      });
+    this.#ids = view();
+    this.#subjects = view();
     if (options.subscriber !== undefined) {
       if (options.subscriber === options.client)
         throw expectedType(
@@ -226,8 +235,13 @@ export class RedisRevocationStore implements RevocationStore {
     const c = check;
     if (c === null || typeof c !== 'object' || typeof c.id !== 'string') return true;
     // Positive facts are final (nothing is ever un-revoked): answer them locally in every mode.
-    if (this.#local(c)) return true;
-    if (this.#complete && this.#trusted()) return false;
+    this.#pinned = Date.now();
+    try {
+      if (this.#local(c, this.#pinned)) return true;
+      if (this.#complete && this.#trusted()) return false;
+    } finally {
+      this.#pinned = undefined;
+    }
     return this.#remote(c);
   }
 
@@ -246,13 +260,13 @@ export class RedisRevocationStore implements RevocationStore {
     return this.#synced && mono() < this.#freshUntil;
   }
 
-  #local(c: RevocationCheck): boolean {
-    if (this.#view.has(`r:${c.id}`)) return true;
+  #local(c: RevocationCheck, now: number): boolean {
+    if (this.#ids.has(c.id)) return true;
     const t = c.issuedAt;
     if (typeof t !== 'number' || Number.isNaN(t)) return false;
-    if (t <= this.#all.v && Date.now() < this.#all.until) return true;
+    if (t <= this.#all.v && now < this.#all.until) return true;
     if (typeof c.subject === 'string') {
-      const nbf = this.#view.get(`s:${c.subject}`);
+      const nbf = this.#subjects.get(c.subject);
       if (nbf !== undefined && t <= nbf) return true;
     }
     return false;
@@ -318,9 +332,9 @@ export class RedisRevocationStore implements RevocationStore {
       if (until > this.#all.until) this.#all.until = until;
       return;
     }
-    const key = `${kind}:${name}`;
-    const cur = this.#view.get(key);
-    this.#view.set(key, cur !== undefined && cur > v ? cur : v, until);
+    const map = kind === 'r' ? this.#ids : this.#subjects;
+    const cur = map.get(name);
+    map.set(name, cur !== undefined && cur > v ? cur : v, until);
   }
 
   #overflow(): void {
