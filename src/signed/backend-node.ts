@@ -8,11 +8,11 @@
 // self-test guards runtimes that only imitate node:crypto (polyfills, partial shims): a wrong byte,
 // a missing function or a throw → null, never a half-working backend.
 import { type Sodium, sodiumBackend } from '../core/sodium.js';
-import { fromHex, toBase64Url } from '../internal/base64.js';
+import { fromBase64Url, fromHex, toBase64Url } from '../internal/base64.js';
 import { equalBytes } from '../internal/compare.js';
 import { randomBytes } from '../internal/random.js';
 import type { KeyOps, SignedBackend, SyncDH, SyncVerify } from './backend.js';
-import { type Aead, nobleAead } from './seal.js';
+import { nobleAead } from './seal.js';
 
 /** The part of node:crypto used here (structural, so no Node types reach the published .d.ts). */
 type KeyObject = object;
@@ -56,9 +56,14 @@ const NO_AD = new Uint8Array(0);
  * libsodium's XChaCha20-Poly1305 (IETF) and pooled randomness through the core's sodium backend:
  * the same bytes as @noble/ciphers; every random draw passes the kernel's check.
  */
-function sodiumParts(s: Sodium): { aead: Aead; randomBytes: (n: number) => Uint8Array } {
+function sodiumParts(
+  s: Sodium,
+): Pick<SignedBackend, 'aead' | 'randomBytes' | 'toBase64Url' | 'fromBase64Url'> {
   const b = sodiumBackend(s);
   return {
+    // The core's Buffer codec: as strict as the kernel's (it re-encodes and compares).
+    toBase64Url: (bytes: Uint8Array) => b.toBase64Url(bytes),
+    fromBase64Url: (text: string) => b.fromBase64Url(text),
     aead: Object.freeze({
       encrypt: (key: Uint8Array, nonce: Uint8Array, plain: Uint8Array) => b.seal(key, nonce, plain, NO_AD),
       decrypt: (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array) =>
@@ -177,6 +182,8 @@ export function nodeBackend(
       view(c.createHmac('sha256', key).update(data).digest()),
     aead: native ? native.aead : nobleAead,
     randomBytes: native ? native.randomBytes : randomBytes,
+    toBase64Url: native ? native.toBase64Url : toBase64Url,
+    fromBase64Url: native ? native.fromBase64Url : fromBase64Url,
     keys: nodeKeyOps(c, sodium && sodiumEd25519 ? sodium : null),
   } satisfies SignedBackend);
 }

@@ -5,6 +5,7 @@
 // test/signed/backends.test.ts runs the same signed vectors through each.
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { fromBase64Url, toBase64Url } from '../internal/base64.js';
 import { randomBytes } from '../internal/random.js';
 import { type Aead, nobleAead } from './seal.js';
 
@@ -50,6 +51,9 @@ export interface SignedBackend {
   readonly aead: Aead;
   /** `n` fresh random bytes, checked (src/internal/random.ts): throws RandomSourceError otherwise. */
   randomBytes(n: number): Uint8Array;
+  /** base64url without padding, and its strict decoder (src/internal/base64.ts rules; undefined otherwise). */
+  toBase64Url(bytes: Uint8Array): string;
+  fromBase64Url(text: string): Uint8Array | undefined;
   /** Fast key operations, or null (WebCrypto / @noble only). */
   readonly keys: KeyOps | null;
 }
@@ -61,5 +65,7 @@ export const portableBackend: SignedBackend = Object.freeze({
   hmacSha256: (key: Uint8Array, data: Uint8Array) => hmac(sha256, key, data),
   aead: nobleAead,
   randomBytes,
+  toBase64Url,
+  fromBase64Url,
   keys: null,
 });

@@ -1,7 +1,7 @@
 // The one verification core of the server side. Framework adapters (server.ts) only translate
 // their request/response objects to `IncomingSigned` and back; every check lives here.
 import { expectedRange, expectedType } from '../core/errors.js';
-import { fromBase64Url, fromUtf8, toBase64Url, toHex, utf8 } from '../internal/base64.js';
+import { fromUtf8, toHex, utf8 } from '../internal/base64.js';
 import { ExpiringMap } from '../internal/expiring-map.js';
 import { portableBackend, type SignedBackend, type SyncVerify } from './backend.js';
 import { isNode, type NativeSodium, nodeBackend, nodeCrypto } from './backend-node.js';
@@ -494,7 +494,7 @@ export function createSignedServerWith(
         try {
           // A string body is the text itself (its UTF-8 round trip could only differ where it is
           // not base64url anyway).
-          sealed = fromBase64Url(typeof req.body === 'string' ? req.body : fromUtf8(wire));
+          sealed = b.fromBase64Url(typeof req.body === 'string' ? req.body : fromUtf8(wire));
         } catch {}
         plain = sealed ? openBody(messageKey(prk, 'c2s', nonce, b.hmacSha256), sealed, b.aead) : null;
         if (!plain) return fail('decrypt');
@@ -523,7 +523,7 @@ export function createSignedServerWith(
             (typeof body === 'string' ? 'text/plain;charset=utf-8' : 'application/octet-stream');
           const text =
             bytes.length > 0 && method !== 'HEAD' && status !== 204 && status !== 304
-              ? toBase64Url(sealBody(replyKey, type, bytes, be.aead, be.randomBytes))
+              ? be.toBase64Url(sealBody(replyKey, type, bytes, be.aead, be.randomBytes))
               : '';
           const out = text ? utf8(text) : EMPTY;
           const digest = contentDigest(out, be.sha256);

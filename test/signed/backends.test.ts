@@ -177,6 +177,32 @@ describe('the primitives give the same bytes on every backend', () => {
     }
   });
 
+  it('base64url: same text, and every other spelling of the same bytes refused', () => {
+    const samples = [new Uint8Array(0), bytes(1, 0xfb), bytes(2, 0xff), bytes(33, 0xfe), data];
+    for (const [name, b] of backends) {
+      for (const x of samples) {
+        const text = portableBackend.toBase64Url(x);
+        expect([name, b.toBase64Url(x)]).toEqual([name, text]);
+        expect([name, toHex(b.fromBase64Url(text)!)]).toEqual([name, toHex(x)]);
+        if (text.length === 0) continue;
+        const standard = text.replaceAll('-', '+').replaceAll('_', '/');
+        for (const other of [
+          `${text}=`,
+          `${text}==`,
+          ` ${text}`,
+          `${text}\n`,
+          `${text.slice(0, 1)}.${text.slice(1)}`,
+          ...(standard === text ? [] : [standard]),
+        ])
+          expect([name, other, b.fromBase64Url(other)]).toEqual([name, other, undefined]);
+      }
+      // A non-zero unused bit in the last character: the same bytes, another spelling.
+      expect([name, b.fromBase64Url('_x')]).toEqual([name, undefined]);
+      expect([name, b.fromBase64Url('_w')]).toEqual([name, Uint8Array.of(0xff)]);
+      expect([name, b.fromBase64Url('A')]).toEqual([name, undefined]);
+    }
+  });
+
   it('XChaCha20-Poly1305: same ciphertext for the same nonce, forgeries refused', () => {
     const k = bytes(32, 3);
     const n = bytes(24, 4);
