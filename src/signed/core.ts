@@ -29,6 +29,7 @@ import {
   RESPONSE_COMPONENTS,
   readSignature,
   signatureBase,
+  signatureBaseParts,
   signatureHeaders,
   signatureParams,
   timely,
@@ -542,8 +543,9 @@ export function createSignedServerWith(
             status,
             header: (n) => (n === 'content-digest' ? digest : covered.get(n)),
           };
-          const resBase = signatureBase(list, resView, reqView);
-          if (!resBase) throw new SignedRequestError('components');
+          const parts = signatureBaseParts(list, resView, reqView);
+          if (!parts) throw new SignedRequestError('components');
+          const resBase = parts.base;
           const h = signatureHeaders(
             list,
             replySignature === 'hmac'
@@ -551,6 +553,7 @@ export function createSignedServerWith(
               : own.signSync
                 ? own.signSync(resBase)
                 : await own.sign(resBase),
+            parts.params,
           );
           const headers: Record<string, string> = {
             ...Object.fromEntries(covered),

@@ -111,6 +111,19 @@ export function componentValue(item: Item, msg: MessageView, req?: MessageView):
 
 /** The RFC 9421 §2.5 signature base for `list`, or null when a component cannot be derived. */
 export function signatureBase(list: InnerList, msg: MessageView, req?: MessageView): Uint8Array | null {
+  return signatureBaseParts(list, msg, req)?.base ?? null;
+}
+
+/**
+ * {@link signatureBase} and the serialized `list` it ends with (the `@signature-params` value, which
+ * is also the `Signature-Input` member: {@link signatureHeaders} takes it instead of serializing
+ * the list again).
+ */
+export function signatureBaseParts(
+  list: InnerList,
+  msg: MessageView,
+  req?: MessageView,
+): { base: Uint8Array; params: string } | null {
   let out = '';
   const seen = new Set<string>();
   for (const item of list.items) {
@@ -122,8 +135,8 @@ export function signatureBase(list: InnerList, msg: MessageView, req?: MessageVi
     out += `${id}: ${value}\n`;
   }
   // serializeInnerList(list), from the ids already serialized (a Set keeps insertion order).
-  out += `"@signature-params": (${[...seen].join(' ')})${serializeParams(list.params)}`;
-  return utf8(out);
+  const params = `(${[...seen].join(' ')})${serializeParams(list.params)}`;
+  return { base: utf8(`${out}"@signature-params": ${params}`), params };
 }
 
 /** RFC 9530 `Content-Digest` value (sha-256) of the bytes on the wire. */
@@ -258,9 +271,10 @@ export function signatureParams(
 export function signatureHeaders(
   list: InnerList,
   signature: Uint8Array,
+  serialized: string = serializeInnerList(list),
 ): { input: string; signature: string } {
   return {
-    input: `${SIG_LABEL}=${serializeInnerList(list)}`,
+    input: `${SIG_LABEL}=${serialized}`,
     signature: `${SIG_LABEL}=:${toBase64(signature)}:`,
   };
 }
