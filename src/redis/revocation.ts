@@ -11,7 +11,7 @@ import { toBase64Url } from '../internal/base64.js';
 import { ExpiringMap } from '../internal/expiring-map.js';
 import { randomBytes } from '../internal/random.js';
 import type { RevocationCheck, RevocationStore } from '../session/revocation.js';
-import { checkTimeout, Link, type RedisClientLike, subscribe } from './client.js';
+import { bounded, checkTimeout, Link, type RedisClientLike, subscribe } from './client.js';
 import { Epoch } from './epoch.js';
 import { RedisUnavailableError } from './errors.js';
 import { type Common, common, type RedisStoreOptions } from './options.js';
@@ -150,11 +150,13 @@ export class RedisRevocationStore implements RevocationStore {
   #closed = false;
   /** The time of the check in progress (ms), so that its view lookups share one clock read. */
   #pinned: number | undefined;
+  readonly #timeout: number;
 
   constructor(options: RedisRevocationStoreOptions) {
     const what = 'RedisRevocationStore options';
     this.#o = common(options, what, ['subscriber', 'maxStaleness', 'maxEntries', 'maxSessionAge']);
     const timeout = checkTimeout(`${what}.commandTimeout`, options.commandTimeout, 500);
+    this.#timeout = timeout;
     const staleness = options.maxStaleness ?? 1000;
     if (!Number.isInteger(staleness) || staleness < 50 || staleness > 60_000)
       throw expectedRange(`${what}.maxStaleness`, 'an integer number of ms from 50 to 60000', staleness);
@@ -253,7 +255,8 @@ export class RedisRevocationStore implements RevocationStore {
     this.#subscriberLink?.detach();
     const unsub = this.#unsubscribe;
     this.#unsubscribe = undefined;
-    if (unsub) await unsub().catch(() => {});
+    // Bounded: a subscriber that went silent would never answer UNSUBSCRIBE.
+    if (unsub) await bounded(unsub, this.#timeout, 'UNSUBSCRIBE').catch(() => {});
   }
 
   #trusted(): boolean {

@@ -191,3 +191,58 @@ function respComplete(buf: string): boolean {
   }
   return true;
 }
+
+/**
+ * A TCP relay to a redis-server that can go silent without closing anything (`stall()`): the
+ * client's connection stays open and writes succeed, but no byte is delivered either way — a
+ * network partition without a reset, which no client event reports.
+ */
+export class StallingRelay {
+  readonly #server: import('node:net').Server;
+  readonly #sockets = new Set<Socket>();
+  #stalled = false;
+  port = 0;
+
+  constructor(upstreamPort: number) {
+    this.#server = createServer((down) => {
+      const up = new Socket();
+      up.connect(upstreamPort, '127.0.0.1');
+      for (const s of [down, up]) {
+        this.#sockets.add(s);
+        s.on('error', () => {});
+      }
+      down.on('data', (d) => {
+        if (!this.#stalled) up.write(d);
+      });
+      up.on('data', (d) => {
+        if (!this.#stalled) down.write(d);
+      });
+      down.on('close', () => up.destroy());
+      up.on('close', () => down.destroy());
+    });
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(0, '127.0.0.1', resolve);
+    });
+    const addr = this.#server.address();
+    if (addr === null || typeof addr === 'string') throw new Error('no port');
+    this.port = addr.port;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** From now on, every byte either way is dropped (connections stay open). */
+  stall(): void {
+    this.#stalled = true;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.#sockets) s.destroy();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+}

@@ -6,7 +6,7 @@ import { RedisRevocationStore } from 'sealed-session/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SessionEngine } from '../../src/session/engine.js';
 import { type ClientPair, libraries, until } from './clients.js';
-import { callDelta, RedisServer } from './redis-server.js';
+import { callDelta, RedisServer, StallingRelay } from './redis-server.js';
 
 let server: RedisServer;
 beforeAll(async () => {
@@ -172,6 +172,37 @@ for (const [lib, make] of libraries) {
       await until(() => b.mode === 'local', 5000, 'b local again');
       expect(b.isRevoked({ id: 'during-gap', issuedAt: 0 })).toBe(true);
       expect(b.isRevoked({ id: 'fine', issuedAt: 0 })).toBe(false);
+    });
+
+    it('a subscriber that goes silent (no disconnect) is trusted at most maxStaleness: then checks ask Redis', async () => {
+      const p = prefix();
+      const maxStaleness = 200;
+      const relay = new StallingRelay(server.port);
+      await relay.listen();
+      open.push(relay);
+      const a = await store({ prefix: p });
+      // b's subscriber reaches Redis through the relay; its command client directly.
+      const direct = await make(server.url);
+      const relayed = await make(relay.url);
+      open.push(direct, relayed);
+      const b = await store({ prefix: p, maxStaleness }, { ...direct, subscriber: relayed.subscriber });
+      await until(() => a.mode === 'local' && b.mode === 'local', 5000, 'local views');
+      relay.stall();
+      await a.revoke('unheard', Date.now() + 60_000);
+      const t0 = performance.now();
+      // The revocation never reaches b's view; b must stop trusting it within maxStaleness.
+      await until(
+        async () => (await b.isRevoked({ id: 'unheard', issuedAt: 0 })) === true,
+        2000,
+        'b refuses',
+      );
+      const took = performance.now() - t0;
+      expect(took).toBeLessThan(maxStaleness + 100);
+      expect(b.mode).toBe('remote');
+      // close() is bounded too: the silent subscriber never answers UNSUBSCRIBE.
+      const c0 = performance.now();
+      await b.close();
+      expect(performance.now() - c0).toBeLessThan(500 + 300);
     });
 
     it('hostile names are refused at the API, not stored', async () => {
