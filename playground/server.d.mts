@@ -14,6 +14,8 @@ export interface Playground {
   port: number;
   host: string;
   availability: Map<string, { available: boolean; reason: string }>;
+  /** The "many instances" page (/multi/): `ensure()` starts redis-server and instance B on first use. */
+  multi: { ensure(): Promise<{ available: boolean; reason: string }> };
   close(): Promise<void>;
 }
 

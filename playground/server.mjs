@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer as createNetServer } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import Fastify from 'fastify';
+import { registerMulti } from './multi/multi.mjs';
 import { bundleAll } from './server/bundle.mjs';
 import { indexPage, notFoundPage, strategyPage, summaryPage } from './server/pages.mjs';
 import { PlaygroundState, PROBE_PATTERN, TOKEN_PATTERN, USER_PATTERN } from './server/state.mjs';
@@ -614,6 +615,9 @@ export async function startPlayground({
     return reply.type('text/javascript; charset=utf-8').send(b.js);
   });
 
+  // Many instances (/multi/): optional, started on first use; says what is missing without redis-server.
+  const multi = await registerMulti(app);
+
   await app.listen({ port: listenPort, host });
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
@@ -623,9 +627,11 @@ export async function startPlayground({
     port: actualPort,
     host,
     availability,
+    multi: { ensure: multi.ensure },
     close: async () => {
       app.server.closeAllConnections?.();
       await app.close();
+      await multi.close();
     },
   };
 }

@@ -27,6 +27,9 @@ try {
 const missing = [...pg.availability].filter(([, a]) => !a.available).map(([id]) => id);
 console.log(`\nsealed-session playground: ${pg.url}/`);
 console.log(`  summary matrix:            ${pg.url}/summary`);
+console.log(
+  `  many instances:            ${pg.url}/multi/ (starts redis-server and a second server process on first visit)`,
+);
 if (missing.length) console.log(`  not available in this build yet: ${missing.join(', ')}`);
 console.log('  Ctrl+C to stop.');
 

@@ -75,6 +75,7 @@ export function indexPage(availability) {
   <strong>attacker box</strong> that runs a script inside the page, as a cross-site-scripting attack would.
   The server shows what it received with every request, so you can see which credential arrived and whether it verified.</p>
   <p><a class="button primary" href="/summary">Open the summary matrix</a> <span class="muted">— filled in live by running every attack against every strategy.</span></p>
+  <p><a class="button" href="/multi/">Many instances: log out everywhere</a> <span class="muted">— a logout on this server refused by a second server process (sealed-session/redis).</span></p>
 </section>
 <ul class="cards">
 ${cards}
