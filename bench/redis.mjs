@@ -5,6 +5,8 @@
 //    default), with no revocation store, MemoryRevocationStore, and RedisRevocationStore on
 //    node-redis and on ioredis. Interleaved time slices; the goal is Redis within 10% of memory
 //    (>= 0.90x), thanks to the local pub/sub-fed view.
+// 1b. The same over HTTP: a Fastify read-only route, memory vs Redis stores, servers in child
+//    processes, autocannon, interleaved rounds.
 // 2. Signed request cost (verify + seal, Ed25519, pre-signed requests): MemoryReplayCache vs
 //    RedisReplayCache (node-redis, ioredis; ioredis with perKeyMax = one EVAL). Batches interleaved.
 // 3. Round trips per request from `INFO commandstats` deltas: session reads (expect 0) and signed
@@ -15,13 +17,24 @@
 // Env: BENCH_DIST=<dir> (default dist/), REDIS_SERVER (binary, default redis-server),
 // BENCH_REDIS_ROUNDS (7), BENCH_REDIS_BATCH (signed requests per variant per round, 200),
 // BENCH_REDIS_CONCURRENCY (signed requests in flight in the concurrent runs, 10),
-// BENCH_REDIS_READ_ROUNDS (60), BENCH_REDIS_SLICE (ms per read-path slice, 25).
+// BENCH_REDIS_HTTP_ROUNDS (3), BENCH_REDIS_HTTP_DURATION (s, 2), BENCH_REDIS_READ_ROUNDS (60), BENCH_REDIS_SLICE (ms per read-path slice, 25).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { distUrl, fmtInt, fmtRatio, machineLine, printTable } from './_lib.mjs';
+import {
+  childCpu,
+  cookieHeaderFrom,
+  distUrl,
+  fmtInt,
+  fmtRatio,
+  loadRun,
+  machineLine,
+  printTable,
+  startChild,
+} from './_lib.mjs';
 
 const ROUNDS = Number(process.env.BENCH_REDIS_ROUNDS ?? 7);
 const BATCH = Number(process.env.BENCH_REDIS_BATCH ?? 200);
@@ -150,6 +163,14 @@ async function countDuring(fn, client) {
 const untilTrue = async (fact, what, ms = 10_000) => {
   const end = performance.now() + ms;
   while (!fact()) {
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+const untilTrueAsync = async (fact, what, ms = 10_000) => {
+  const end = performance.now() + ms;
+  while (!(await fact())) {
     if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -291,6 +312,65 @@ for (const r of readers.slice(1)) {
   const s = await r.sessions.load(new Headers({ cookie: doomed.cookie }));
   if (s.get('userId') !== undefined) throw new Error(`${r.name}: a revoked session opened`);
 }
+
+// -- 1b. the same over HTTP ------------------------------------------------------------------------
+
+const HTTP_ROUNDS = Number(process.env.BENCH_REDIS_HTTP_ROUNDS ?? 3);
+const HTTP_DURATION = Number(process.env.BENCH_REDIS_HTTP_DURATION ?? 2);
+const HTTP_CONNECTIONS = 10;
+const httpScript = fileURLToPath(new URL('./_redis-fastify.mjs', import.meta.url));
+const httpKey = randomBytes(32).toString('hex');
+const httpServers = [];
+for (const variant of ['memory', 'node-redis', 'ioredis']) {
+  const s = await startChild(httpScript, [variant], { env: { REDIS_URL: url, SESSION_KEY: httpKey } });
+  const cookie = cookieHeaderFrom((await fetch(`${s.url}/login`)).headers.getSetCookie());
+  const check = await (await fetch(`${s.url}/ro`, { headers: { cookie } })).json();
+  if (check.user !== 'usr_7Hq2LmP9') throw new Error(`${variant}: the session was not read back`);
+  httpServers.push({ variant, ...s, headers: { cookie }, rps: [], cpuRps: [] });
+}
+for (const s of httpServers)
+  await untilTrueAsync(
+    async () => (await (await fetch(`${s.url}/mode`)).json()).mode === 'local',
+    `${s.variant} view`,
+  );
+const duringHttp = await countDuring(async () => {
+  for (const s of httpServers)
+    await loadRun(`${s.url}/ro`, { duration: 1, connections: HTTP_CONNECTIONS, headers: s.headers });
+  for (let round = 0; round < HTTP_ROUNDS; round++) {
+    for (let i = 0; i < httpServers.length; i++) {
+      const s = httpServers[(i + round) % httpServers.length];
+      const cpu0 = await childCpu(s.child);
+      const r = await loadRun(`${s.url}/ro`, {
+        duration: HTTP_DURATION,
+        connections: HTTP_CONNECTIONS,
+        headers: s.headers,
+      });
+      const cpuS = ((await childCpu(s.child)) - cpu0) / 1e6;
+      if (r.non2xx || r.errors) throw new Error(`${s.variant}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+      s.rps.push(r.rps);
+      s.cpuRps.push(r.total / cpuS);
+    }
+  }
+}, pairs['node-redis'].client);
+const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const httpMem = httpServers[0];
+console.log(
+  `\n1b. Fastify read-only route over HTTP (autocannon, ${HTTP_CONNECTIONS} connections, median of ${HTTP_ROUNDS} interleaved rounds of ${HTTP_DURATION} s; server in its own process):`,
+);
+printTable(
+  ['revocation store', 'req/s', 'vs memory', 'req per server-CPU-s', 'vs memory (CPU)'],
+  httpServers.map((s) => [
+    s.variant === 'memory' ? 'memory' : `redis (${s.variant})`,
+    fmtInt(med(s.rps)),
+    fmtRatio(med(s.rps), med(httpMem.rps)),
+    fmtInt(med(s.cpuRps)),
+    fmtRatio(med(s.cpuRps), med(httpMem.cpuRps)),
+  ]),
+);
+console.log(
+  `Redis commands during the HTTP runs: ${JSON.stringify(duringHttp.delta)} besides ${duringHttp.heartbeats} heartbeats in ${duringHttp.seconds.toFixed(1)} s`,
+);
+await Promise.all(httpServers.map((s) => s.stop()));
 
 // -- 3a. round trips of session reads -------------------------------------------------------------
 
@@ -558,6 +638,13 @@ for (const r of reads.filter((x) => x.name.startsWith('redis'))) {
   const ratio = r.hz / memHz;
   console.log(
     `[${ratio >= 0.9 ? 'MET ' : 'MISS'}] session read, ${r.name} vs memory: ${ratio.toFixed(2)}x (goal >= 0.90x, same run)`,
+  );
+}
+for (const s of httpServers.slice(1)) {
+  const ratio = med(s.rps) / med(httpMem.rps);
+  const cpuRatio = med(s.cpuRps) / med(httpMem.cpuRps);
+  console.log(
+    `[${ratio >= 0.9 ? 'MET ' : 'MISS'}] HTTP read, redis (${s.variant}) vs memory: ${ratio.toFixed(2)}x req/s, ${cpuRatio.toFixed(2)}x per server CPU-s (goal >= 0.90x)`,
   );
 }
 for (const [what, , , perRequest] of roundTrips) {
