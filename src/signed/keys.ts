@@ -145,11 +145,28 @@ export function createSyncVerifier(key: PublicKey, fast?: KeyOps | null): SyncVe
       }
     };
   }
+  if (key.alg === 'ed25519' && smallOrder(key.bytes)) return never;
   if (!fast) return null;
   return fast.verifier(
     key.alg,
     key.alg === 'p256' ? p256.Point.fromBytes(key.bytes).toBytes(false) : key.bytes,
   );
+}
+
+const never: SyncVerify = () => false;
+
+/**
+ * Whether an Ed25519 public key is a point of small order (the identity and seven others). For
+ * such a key the signature (R, S) = (a small-order point, 0) passes the cofactorless check of
+ * OpenSSL, BoringSSL and WebCrypto for every message, so anyone can sign "as" it; libsodium refuses
+ * them. Every backend refuses them, before any signature is looked at.
+ */
+function smallOrder(bytes: Uint8Array): boolean {
+  try {
+    return ed25519.Point.fromBytes(bytes).isSmallOrder();
+  } catch {
+    return true;
+  }
 }
 
 /** Builds a verifier for a public key (`fast` when given, else WebCrypto for ed25519/p256, noble BIP340 for secp256k1). */

@@ -145,6 +145,71 @@ describe('the same signed requests through every backend', () => {
   }
 });
 
+describe('small-order Ed25519 keys', () => {
+  // The eight points of small order; for each, (R, S) = (that point, 0) passes a cofactorless
+  // Ed25519 check (OpenSSL, BoringSSL, WebCrypto) for any message. libsodium refuses them.
+  const SMALL_ORDER = [
+    '0100000000000000000000000000000000000000000000000000000000000000',
+    'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    '0000000000000000000000000000000000000000000000000000000000000000',
+    '0000000000000000000000000000000000000000000000000000000000000080',
+    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
+  ];
+
+  it('a request "signed" by a small-order key with S = 0 is refused by every backend (anyone could make it)', async () => {
+    const key = generateSecretKey('ed25519');
+    const servers = backends.map(([, b]) =>
+      createSignedServerWith({ key, origin: ORIGIN, replayCache: new MemoryReplayCache() }, b),
+    );
+    let wire: Wire | undefined;
+    const client = SecureFetch(await getPublicKey(key), generateSecretKey('ed25519'), {
+      hostname: ORIGIN,
+      fetcher: async (input, init) => {
+        const req = new Request(input, init);
+        const headers: Record<string, string> = {};
+        req.headers.forEach((v, k) => {
+          headers[k] = v;
+        });
+        wire = { method: req.method, path: new URL(req.url).pathname, headers, body: await req.text() };
+        return new Response(null, { status: 500 });
+      },
+    } as Parameters<typeof SecureFetch>[2]);
+    await client('/x', { method: 'POST', body: 'as nobody' }).catch(() => {});
+    let parsed = 0;
+    for (const hex of SMALL_ORDER) {
+      const keyid = `ed25519:${hex}`;
+      if (!tryParsePublicKey(keyid)) continue; // not even a key: refused earlier, as 'key'
+      parsed++;
+      const forged = new Uint8Array(64);
+      forged.set(fromHex(hex)!, 0); // R = the point, S = 0
+      const w: Wire = {
+        ...wire!,
+        headers: {
+          ...wire!.headers,
+          'signature-input': wire!.headers['signature-input']!.replace(/keyid="[^"]*"/, `keyid="${keyid}"`),
+          signature: `sig=:${Buffer.from(forged).toString('base64')}:`,
+        },
+      };
+      const row = (await Promise.all(servers.map((s) => s.verify(incoming(w))))).map(verdict);
+      for (const [i, r] of row.entries())
+        expect([backends[i]![0], hex, r]).toEqual([backends[i]![0], hex, { ok: false, reason: 'signature' }]);
+    }
+    expect(parsed).toBeGreaterThan(0);
+    // The key layer too: no verifier of a small-order key ever says yes.
+    const identity = tryParsePublicKey(`ed25519:${SMALL_ORDER[0]}`)!;
+    const forged = new Uint8Array(64);
+    forged.set(fromHex(SMALL_ORDER[0]!)!, 0);
+    for (const [name, b] of backends)
+      expect([name, await (await createVerifier(identity, b.keys))(new Uint8Array(3), forged)]).toEqual([
+        name,
+        false,
+      ]);
+  });
+});
+
 describe('the primitives give the same bytes on every backend', () => {
   const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
   const data = new TextEncoder().encode('"@method": POST\n"@signature-params": ("@method")');
