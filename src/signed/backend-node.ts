@@ -2,7 +2,7 @@
 // crypto (OpenSSL on Node, BoringSSL on Bun, Rust crates on Deno) for SHA-256, HMAC, X25519, P-256
 // ECDSA/ECDH and Ed25519; libsodium (the optional `sodium-native` package) for XChaCha20-Poly1305
 // and, on Node itself, for Ed25519, where it is about twice as fast as Node's OpenSSL 3.0
-// (docs/benchmarks.md, "Signed requests"). No `node:` import: node:crypto is reached through
+// (docs/benchmarks.md, "Backends against the floor"). No `node:` import: node:crypto is reached through
 // `process.getBuiltinModule`, so this file bundles for browsers and workerd too, where
 // {@link nodeCrypto} answers null and the portable backend (./backend.ts) is used. A known-answer
 // self-test guards runtimes that only imitate node:crypto (polyfills, partial shims): a wrong byte,
@@ -155,7 +155,8 @@ export function nodeKeyOps(c: NodeCrypto, ed: SodiumEd25519 | null): KeyOps {
       const ecdh = c.createECDH('prime256v1');
       ecdh.setPrivateKey(secret);
       return (peer) => {
-        if (peer.length !== 65 || peer[0] !== 4) return null;
+        // 65 bytes: uncompressed (04) or hybrid (06/07), both accepted like WebCrypto's raw import.
+        if (peer.length !== 65) return null;
         try {
           return view(ecdh.computeSecret(peer));
         } catch {
