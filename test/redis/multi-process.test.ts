@@ -16,6 +16,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const ORIGIN = 'http://api.multi.test';
 /** The default maxStaleness of RedisRevocationStore: the bound every sample must meet. */
 const BOUND = 1000;
+/** The signed servers' and replay caches' window (s): after a data loss, 2 × it + 1 s is refused. */
+const MAX_SKEW = 2;
 const now = () => performance.timeOrigin + performance.now();
 
 interface Instance {
@@ -31,6 +33,7 @@ let redis: RedisServer;
 const instances: Instance[] = [];
 let signingPublic: string;
 let signingSecret: string;
+const clientKey = generateSecretKey('ed25519');
 
 function start(name: string, env: Record<string, string>): Promise<Instance> {
   const child = fork(fileURLToPath(new URL(`./multi-process/${name}.mjs`, import.meta.url)), [], {
@@ -70,6 +73,7 @@ beforeAll(async () => {
     SIGNED_KEY: signingSecret,
     ORIGIN,
     PREFIX: 'multi:',
+    MAX_SKEW: String(MAX_SKEW),
   };
   instances.push(
     ...(await Promise.all([
@@ -137,6 +141,37 @@ function refusedAt(i: Instance, cookie: string): Promise<number> {
     `${i.name} to refuse the session`,
   );
 }
+
+interface Captured {
+  path: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** `n` signed requests of one client, captured instead of sent (SecureFetch then throws). */
+async function signedRequests(n: number): Promise<Captured[]> {
+  const captured: Captured[] = [];
+  const secureFetch = SecureFetch(signingPublic, clientKey, {
+    hostname: ORIGIN,
+    fetcher: async (input, init) => {
+      const headers: Record<string, string> = {};
+      new Headers(init?.headers).forEach((v, k) => {
+        headers[k] = v;
+      });
+      const url = new URL(String(input));
+      captured.push({ path: url.pathname, method: init?.method ?? 'GET', headers, body: String(init?.body) });
+      return new Response(null, { status: 500 });
+    },
+  });
+  for (let k = 0; k < n; k++)
+    await secureFetch('/signed', { method: 'POST', body: JSON.stringify({ k }) }).catch(() => {});
+  expect(captured).toHaveLength(n);
+  return captured;
+}
+
+const sendSigned = (i: Instance, r: Captured) =>
+  fetch(i.base + r.path, { method: r.method, headers: r.headers, body: r.body }).then((res) => res.status);
 
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -208,41 +243,56 @@ describe('three instances (Fastify, Express, Web) sharing one Redis', () => {
   }, 60_000);
 
   it('a signed request replayed to another instance is refused; fresh ones are accepted by each', async () => {
-    const captured: { path: string; method: string; headers: Record<string, string>; body: string }[] = [];
-    const secureFetch = SecureFetch(signingPublic, generateSecretKey('ed25519'), {
-      hostname: ORIGIN,
-      fetcher: async (input, init) => {
-        const headers: Record<string, string> = {};
-        new Headers(init?.headers).forEach((v, k) => {
-          headers[k] = v;
-        });
-        const url = new URL(String(input));
-        captured.push({
-          path: url.pathname,
-          method: init?.method ?? 'GET',
-          headers,
-          body: String(init?.body),
-        });
-        return new Response(null, { status: 500 }); // captured, not sent: SecureFetch throws
-      },
-    });
-    for (let k = 0; k < 4; k++)
-      await secureFetch('/signed', { method: 'POST', body: JSON.stringify({ k }) }).catch(() => {});
-    expect(captured).toHaveLength(4);
-    const send = (i: Instance, r: (typeof captured)[number]) =>
-      fetch(i.base + r.path, { method: r.method, headers: r.headers, body: r.body }).then(
-        (res) => res.status,
-      );
-
-    const [first, ...fresh] = captured as [(typeof captured)[number], ...typeof captured];
+    const captured = await signedRequests(4);
+    const [first, ...fresh] = captured as [Captured, ...Captured[]];
     const [fastify, express, web] = instances as [Instance, Instance, Instance];
-    expect(await send(fastify, first), 'fastify accepts it once').toBe(200);
-    for (const i of instances) expect(await send(i, first), `replay to ${i.name}`).toBe(401);
+    expect(await sendSigned(fastify, first), 'fastify accepts it once').toBe(200);
+    for (const i of instances) expect(await sendSigned(i, first), `replay to ${i.name}`).toBe(401);
     // Not refused for being foreign: each instance accepts a fresh request of the same client.
-    expect(await send(express, fresh[0]!)).toBe(200);
-    expect(await send(web, fresh[1]!)).toBe(200);
-    expect(await send(fastify, fresh[2]!)).toBe(200);
+    expect(await sendSigned(express, fresh[0]!)).toBe(200);
+    expect(await sendSigned(web, fresh[1]!)).toBe(200);
+    expect(await sendSigned(fastify, fresh[2]!)).toBe(200);
     for (const r of fresh)
-      for (const i of instances) expect(await send(i, r), `replay to ${i.name}`).toBe(401);
+      for (const i of instances) expect(await sendSigned(i, r), `replay to ${i.name}`).toBe(401);
   }, 60_000);
+
+  // Last: it kills the shared Redis.
+  it('Redis killed, then restarted empty: never a 5xx; refused meanwhile; sessions from before stay ended', async () => {
+    const [fastify, express] = instances as [Instance, Instance, Instance];
+    const cookie = await login(express, 'dave');
+    for (const i of instances) expect(await user(i, cookie)).toBe('dave');
+
+    await redis.kill();
+    // Each instance stops trusting its view (at the latest after maxStaleness), asks Redis, which
+    // cannot answer: no session (onUnavailable 'deny'), a 200 without a user, never a 5xx.
+    await Promise.all(
+      instances.map((i) => poll(async () => (await user(i, cookie)) === null, 5 * BOUND, `${i.name} denies`)),
+    );
+    const during = await signedRequests(instances.length);
+    for (const [k, i] of instances.entries())
+      expect(await sendSigned(i, during[k]!), `signed request to ${i.name} during the outage`).toBe(401);
+
+    await redis.start(); // empty: no persistence
+    // Back: a session issued now opens everywhere...
+    await poll(
+      async () => {
+        const c = await login(fastify, 'erin');
+        for (const i of instances) if ((await user(i, c)) !== 'erin') return false;
+        return true;
+      },
+      20_000,
+      'a new session accepted everywhere',
+    );
+    // ...but dave's, issued before Redis lost what it held (it may have held its revocation), is
+    // refused by every instance.
+    for (const i of instances) expect(await user(i, cookie), `${i.name}: dave's old session`).toBeNull();
+    // Signed requests: refused while one signed before the loss could still be in its window (the
+    // nonces Redis forgot), then accepted again, by every instance.
+    for (const i of instances)
+      await poll(
+        async () => (await sendSigned(i, (await signedRequests(1))[0]!)) === 200,
+        20_000,
+        `${i.name} accepts signed requests again`,
+      );
+  }, 90_000);
 });

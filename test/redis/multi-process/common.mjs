@@ -1,7 +1,8 @@
 // Shared by the three servers of multi-process.test.ts (plain ESM, run by node on the built
 // package): the Redis clients, the stores, the env they are configured from, and the IPC report.
 //   REDIS_URL, SESSION_KEY (64 hex), SIGNED_KEY (server secret key), ORIGIN, PREFIX, CLIENT
-//   (node-redis | ioredis), STORE (redis | memory: memory is the "old code" the test must fail on).
+//   (node-redis | ioredis), MAX_SKEW (s, signed servers and replay cache), STORE (redis | memory:
+//   memory is the "old code" the test must fail on).
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { MemoryRevocationStore } from 'sealed-session';
@@ -58,11 +59,17 @@ export async function stores() {
     );
     return p;
   };
-  const replayCache = new RedisReplayCache({ client, prefix: env.PREFIX, log: () => {} });
+  const replayCache = new RedisReplayCache({ client, prefix: env.PREFIX, maxSkew: maxSkew(), log: () => {} });
   return { revocation, replayCache, mode: () => revocation.mode };
 }
 
-export const signedOptions = (replayCache) => ({ key: env.SIGNED_KEY, origin: env.ORIGIN, replayCache });
+const maxSkew = () => (env.MAX_SKEW ? Number(env.MAX_SKEW) : undefined);
+export const signedOptions = (replayCache) => ({
+  key: env.SIGNED_KEY,
+  origin: env.ORIGIN,
+  replayCache,
+  ...(maxSkew() ? { maxSkew: maxSkew() } : {}),
+});
 
 /** Reports the port to the parent; exits when the parent goes away (IPC channel closed). */
 export function ready(port) {
