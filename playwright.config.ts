@@ -1,7 +1,10 @@
 import { defineConfig } from '@playwright/test';
 
 import { chromiumLaunch } from './scripts/chromium.mjs';
+import { firefoxLaunch } from './scripts/firefox.mjs';
 
+// Every browser suite runs in Debian's chromium and in Debian's firefox-esr (driven over WebDriver
+// BiDi through scripts/firefox.mjs). What differs between the two: docs/runtimes.md.
 export default defineConfig({
   testDir: 'test/browser',
   testMatch: '**/*.spec.ts',
@@ -10,5 +13,19 @@ export default defineConfig({
   retries: 0,
   timeout: 60_000,
   reporter: [['list']],
-  use: { headless: true, launchOptions: chromiumLaunch },
+  use: { headless: true },
+  projects: [
+    { name: 'chromium', use: { browserName: 'chromium', launchOptions: chromiumLaunch } },
+    {
+      name: 'firefox',
+      use: {
+        browserName: 'firefox',
+        channel: firefoxLaunch.channel,
+        launchOptions: {
+          executablePath: firefoxLaunch.executablePath,
+          firefoxUserPrefs: firefoxLaunch.firefoxUserPrefs,
+        },
+      },
+    },
+  ],
 });

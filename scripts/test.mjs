@@ -1,6 +1,8 @@
 // `npm test`: everything, from a fresh clone. Installs what is missing, builds, type-checks,
-// lints, runs the Node suite (Vitest) and the real-browser suite (Playwright + Debian chromium),
-// then prints one plain closing line `N passed, N failed` that any CI can read.
+// lints, runs the Node suite (Vitest, which also drives Bun, Deno and workerd servers from
+// test/runtimes/) and the real-browser suite (Playwright: Debian chromium and firefox-esr), prints the
+// counts per runtime and per browser, then one plain closing line `N passed, N failed` that any CI
+// can read.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +15,33 @@ mkdirSync(reports, { recursive: true });
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+
+/** Per runtime and per browser: { passed, failed, skipped }, printed before the closing line. */
+const where = new Map();
+function count(name, outcome) {
+  const c = where.get(name) ?? { passed: 0, failed: 0, skipped: 0 };
+  c[outcome]++;
+  where.set(name, c);
+}
+
+/** Vitest runs on Node; test/runtimes/<bun|deno|workerd>.test.ts drive a server in that runtime. */
+function runtimeOf(file) {
+  const m = /[\\/]test[\\/]runtimes[\\/](bun|deno|workerd)\.test\.ts$/.exec(file);
+  return m ? m[1] : 'node';
+}
+const VITEST_OUTCOME = {
+  passed: 'passed',
+  failed: 'failed',
+  skipped: 'skipped',
+  pending: 'skipped',
+  todo: 'skipped',
+};
+const PLAYWRIGHT_OUTCOME = { expected: 'passed', flaky: 'passed', unexpected: 'failed', skipped: 'skipped' };
+
+function* playwrightTests(suite) {
+  for (const spec of suite.specs ?? []) yield* spec.tests ?? [];
+  for (const child of suite.suites ?? []) yield* playwrightTests(child);
+}
 
 function step(name, cmd, args, env = {}) {
   console.log(`\n=== ${name} ===`);
@@ -53,13 +82,16 @@ try {
   skipped += v.numPendingTests + v.numTodoTests;
   // A suite that failed to load has no failed test but must still fail the run.
   if (!vitestOk && v.numFailedTests === 0) failed++;
+  for (const file of v.testResults ?? [])
+    for (const t of file.assertionResults ?? [])
+      count(runtimeOf(file.name), VITEST_OUTCOME[t.status] ?? 'failed');
 } catch {
   failed++;
 }
 
 const pwJson = join(reports, 'playwright.json');
 const pwOk = step(
-  'browser tests (playwright + chromium)',
+  'browser tests (playwright: chromium, firefox-esr)',
   'npx',
   ['playwright', 'test', '--reporter=list,json'],
   {
@@ -72,9 +104,22 @@ try {
   failed += p.stats.unexpected;
   skipped += p.stats.skipped;
   if (!pwOk && p.stats.unexpected === 0) failed++;
+  for (const suite of p.suites ?? [])
+    for (const t of playwrightTests(suite))
+      count(t.projectName || 'browser', PLAYWRIGHT_OUTCOME[t.status] ?? 'failed');
 } catch {
   failed++;
 }
 
+const order = ['node', 'bun', 'deno', 'workerd', 'chromium', 'firefox'];
+const names = [...where.keys()].sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
+console.log(
+  `\nper runtime/browser: ${names
+    .map((n) => {
+      const c = where.get(n);
+      return `${n} ${c.passed}/${c.passed + c.failed}${c.skipped ? ` (+${c.skipped} skipped)` : ''}`;
+    })
+    .join(', ')} (passed/run; static checks not included)`,
+);
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed === 0 ? 0 : 1);

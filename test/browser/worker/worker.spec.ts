@@ -346,7 +346,12 @@ test('THREATS 24 (worker): authenticated redirects are not followed', async ({ p
 test('THREATS 30: a stopped worker loses the token and must log in again (no persistence)', async ({
   page,
   context,
+  browserName,
 }) => {
+  test.skip(
+    browserName === 'firefox',
+    'stops the service worker through the Chrome DevTools Protocol (ServiceWorker.stopAllWorkers): Firefox, driven over WebDriver BiDi, offers no way to stop a service worker from the test',
+  );
   await open(page);
   await login(page);
   expect(await page.evaluate(() => tw.fetch('/api/one').then((r) => r.status))).toBe(200);
@@ -372,7 +377,12 @@ test('THREATS 30: a stopped worker loses the token and must log in again (no per
 test('THREATS 30: with a refresh endpoint the restarted worker re-acquires by itself', async ({
   page,
   context,
+  browserName,
 }) => {
+  test.skip(
+    browserName === 'firefox',
+    'stops the service worker through the Chrome DevTools Protocol (ServiceWorker.stopAllWorkers): Firefox, driven over WebDriver BiDi, offers no way to stop a service worker from the test',
+  );
   await open(page, '?refresh=1');
   await login(page);
   const cdp = await context.newCDPSession(page);
