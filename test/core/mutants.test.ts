@@ -1,0 +1,358 @@
+// Tests that kill the mutants StrykerJS left alive in src/core (docs/mutation.md): exact reason
+// codes, exact error messages ("expected X, got Y") and exact boundaries, through the public API.
+import { describe, expect, it } from 'vitest';
+import { sealJson, sealTimes, tryOpen, tryOpenText } from '../../src/core/token.js';
+import {
+  createKeyring,
+  generateKey,
+  open,
+  seal,
+  TokenExpiredError,
+  TokenInvalidError,
+} from '../../src/index.js';
+import { fromBase64Url, toBase64Url } from '../../src/internal/base64.js';
+
+const k1 = generateKey();
+const k2 = generateKey();
+const ring = createKeyring(k1);
+const T0 = 1_700_000_000_000;
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('token: lifetime options', () => {
+  it('accepts 1 and 2**31 - 1 seconds, refuses 0, 2**31, fractions and non-numbers with the exact message', () => {
+    const t = seal(1, ring, { context: 'c', maxAge: 1, idleTimeout: 1, now: T0 });
+    const o = open(t, ring, { context: 'c', now: T0 });
+    expect(o.expiresAt).toBe(T0 + 1000);
+    expect(o.idleExpiresAt).toBe(T0 + 1000);
+    expect(o.createdAt).toBe(T0);
+    const big = seal(1, ring, { context: 'c', maxAge: 2_147_483_647, now: T0 });
+    expect(open(big, ring, { context: 'c', now: T0 }).expiresAt).toBe(T0 + 2_147_483_647_000);
+    const range = 'an integer number of seconds from 1 to 2147483647';
+    for (const [v, shown] of [
+      [0, '0'],
+      [2_147_483_648, '2147483648'],
+      [1.5, '1.5'],
+      [-1, '-1'],
+      ['60', 'a string of 2 characters'],
+    ] as const) {
+      const e = thrown(() => seal(1, ring, { context: 'c', maxAge: v as number }));
+      expect(e).toBeInstanceOf(RangeError);
+      expect((e as Error).message).toBe(`options.maxAge: expected ${range}, got ${shown}`);
+      const i = thrown(() => seal(1, ring, { context: 'c', idleTimeout: v as number }));
+      expect((i as Error).message).toBe(`options.idleTimeout: expected ${range}, got ${shown}`);
+    }
+  });
+
+  it('refuses a non-finite or non-number clock with the exact message', () => {
+    for (const [v, shown] of [
+      [Number.NaN, 'NaN'],
+      [Number.POSITIVE_INFINITY, 'Infinity'],
+      ['1', 'a string of 1 characters'],
+    ] as const) {
+      const e = thrown(() => seal(1, ring, { context: 'c', now: v as number }));
+      expect(e).toBeInstanceOf(RangeError);
+      expect((e as Error).message).toBe(`options.now: expected a time in ms, got ${shown}`);
+    }
+  });
+
+  it('without options the token has no deadlines and opens now', () => {
+    const o = open(seal({ a: 1 }, ring, { context: 'c' }), ring, { context: 'c' });
+    expect(o.expiresAt).toBeUndefined();
+    expect(o.idleExpiresAt).toBeUndefined();
+    expect(o.rotated).toBe(false);
+    expect(Math.abs(o.createdAt - Date.now())).toBeLessThan(5000);
+    expect(o.createdAt % 1000).toBe(0);
+  });
+});
+
+describe('token: context', () => {
+  it('accepts 1 and 256 characters, refuses 0 and 257 and non-strings with the exact message', () => {
+    for (const c of ['x', 'y'.repeat(256)]) {
+      expect(open(seal(7, ring, { context: c }), ring, { context: c }).value).toBe(7);
+    }
+    const msg = 'options.context: expected a non-empty string of at most 256 characters, got ';
+    for (const [c, shown] of [
+      ['', 'a string of 0 characters'],
+      ['z'.repeat(257), 'a string of 257 characters'],
+      [5, 'a number'],
+    ] as const) {
+      const e = thrown(() => seal(1, ring, { context: c as string }));
+      expect(e).toBeInstanceOf(TypeError);
+      expect((e as Error).message).toBe(msg + shown);
+      const o = thrown(() => open('x', ring, { context: c as string }));
+      expect((o as Error).message).toBe(msg + shown);
+    }
+    expect((thrown(() => seal(1, ring, undefined as never)) as Error).message).toBe(`${msg}undefined`);
+  });
+
+  it('a token opens only under its own context, with reason auth', () => {
+    const t = seal(1, ring, { context: 'a' });
+    const e = thrown(() => open(t, ring, { context: 'b' }));
+    expect(e).toBeInstanceOf(TokenInvalidError);
+    expect((e as TokenInvalidError).reason).toBe('auth');
+  });
+
+  it('more than 64 contexts under one key still open each under its own context only', () => {
+    const tokens = Array.from({ length: 70 }, (_, i) => seal(i, ring, { context: `ctx-${i}` }));
+    for (let i = 0; i < 70; i++) {
+      expect(open(tokens[i]!, ring, { context: `ctx-${i}` }).value).toBe(i);
+      expect(tryOpen(tokens[i], ring, `ctx-${(i + 1) % 70}`, Date.now())).toEqual({
+        ok: false,
+        reason: 'auth',
+      });
+    }
+  });
+});
+
+describe('token: value', () => {
+  it('refuses a value JSON cannot serialise with the exact message', () => {
+    const e = thrown(() => seal(undefined, ring, { context: 'c' }));
+    expect(e).toBeInstanceOf(TypeError);
+    expect((e as Error).message).toBe('value: expected a JSON-serialisable value, got undefined');
+    const f = thrown(() => seal(() => 1, ring, { context: 'c' }));
+    expect((f as Error).message).toBe('value: expected a JSON-serialisable value, got a function');
+  });
+});
+
+describe('token: deadlines are exact', () => {
+  it('absolute: opens 1 ms before, refused at the deadline with limit absolute', () => {
+    const t = seal('v', ring, { context: 'c', maxAge: 10, now: T0 });
+    expect(open(t, ring, { context: 'c', now: T0 + 9_999 }).value).toBe('v');
+    const e = thrown(() => open(t, ring, { context: 'c', now: T0 + 10_000 }));
+    expect(e).toBeInstanceOf(TokenExpiredError);
+    expect((e as TokenExpiredError).limit).toBe('absolute');
+    expect((e as Error).message).toBe('token has expired (absolute timeout)');
+    expect(tryOpenText(t, ring, 'c', T0 + 10_000)).toEqual({ ok: false, reason: 'expired-absolute' });
+  });
+
+  it('idle: opens 1 ms before, refused at the deadline with limit idle', () => {
+    const t = seal('v', ring, { context: 'c', idleTimeout: 10, now: T0 });
+    expect(open(t, ring, { context: 'c', now: T0 + 9_999 }).value).toBe('v');
+    const e = thrown(() => open(t, ring, { context: 'c', now: T0 + 10_000 }));
+    expect(e).toBeInstanceOf(TokenExpiredError);
+    expect((e as TokenExpiredError).limit).toBe('idle');
+    expect((e as Error).message).toBe('token has expired (idle timeout)');
+    expect(tryOpenText(t, ring, 'c', T0 + 10_000)).toEqual({ ok: false, reason: 'expired-idle' });
+  });
+
+  it('both reached: the absolute limit is reported first', () => {
+    const t = seal('v', ring, { context: 'c', idleTimeout: 5, maxAge: 5, now: T0 });
+    expect(tryOpenText(t, ring, 'c', T0 + 5_000)).toEqual({ ok: false, reason: 'expired-absolute' });
+  });
+
+  it('tryOpenText reports the deadlines in ms (0 when absent) and the text', () => {
+    const t = seal({ a: 1 }, ring, { context: 'c', maxAge: 20, idleTimeout: 10, now: T0 + 999 });
+    expect(tryOpenText(t, ring, 'c', T0)).toEqual({
+      ok: true,
+      text: '{"a":1}',
+      createdAt: T0,
+      idleExpiresAt: T0 + 10_000,
+      expiresAt: T0 + 20_000,
+      rotated: false,
+    });
+    const n = seal(null, ring, { context: 'c', now: T0 });
+    expect(tryOpenText(n, ring, 'c', T0)).toEqual({
+      ok: true,
+      text: 'null',
+      createdAt: T0,
+      idleExpiresAt: 0,
+      expiresAt: 0,
+      rotated: false,
+    });
+  });
+});
+
+describe('token: sealTimes range checks', () => {
+  const msg = (what: string, shown: string) =>
+    `${what}: expected a time from 1970 to 2106-02-07T06:28:15Z in ms, got ${shown}`;
+  it('createdAt 0 and the last second (2106) seal; -1 ms, one ms later, NaN and non-numbers are refused', () => {
+    const last = 0xffff_ffff * 1000;
+    expect(tryOpenText(sealTimes(1, ring, 'c', { createdAt: 0 }), ring, 'c', 0)).toMatchObject({
+      ok: true,
+      createdAt: 0,
+    });
+    expect(tryOpenText(sealTimes(1, ring, 'c', { createdAt: last }), ring, 'c', 0)).toMatchObject({
+      ok: true,
+      createdAt: last,
+    });
+    for (const [v, shown] of [
+      [-1, '-1'],
+      [last + 1, String(last + 1)],
+      [Number.NaN, 'NaN'],
+      ['0', 'a string of 1 characters'],
+    ] as const) {
+      const e = thrown(() => sealTimes(1, ring, 'c', { createdAt: v as number }));
+      expect(e).toBeInstanceOf(RangeError);
+      expect((e as Error).message).toBe(msg('createdAt', shown));
+    }
+  });
+
+  it('optional deadlines: undefined means none, 1000 ms is the first accepted, 999 and 0 are refused', () => {
+    const t = sealTimes(1, ring, 'c', { createdAt: 0, idleExpiresAt: 1000, expiresAt: 1000 });
+    expect(tryOpenText(t, ring, 'c', 999)).toMatchObject({ ok: true, idleExpiresAt: 1000, expiresAt: 1000 });
+    for (const what of ['idleExpiresAt', 'expiresAt'] as const) {
+      for (const [v, shown] of [
+        [999, '999'],
+        [0, '0'],
+        [0xffff_ffff * 1000 + 1, String(0xffff_ffff * 1000 + 1)],
+        [null, 'null'],
+      ] as const) {
+        const e = thrown(() => sealTimes(1, ring, 'c', { createdAt: 0, [what]: v as number }));
+        expect(e).toBeInstanceOf(RangeError);
+        expect((e as Error).message).toBe(msg(what, shown));
+      }
+    }
+  });
+
+  it('a lifetime past 2106 is refused at seal, never wrapped', () => {
+    const e = thrown(() => seal(1, ring, { context: 'c', maxAge: 2_147_483_647, now: 0xffff_0000 * 1000 }));
+    expect(e).toBeInstanceOf(RangeError);
+    expect((e as Error).message).toMatch(/^expiresAt: expected a time from 1970/);
+  });
+});
+
+describe('token: reasons for refused tokens', () => {
+  const good = seal({ u: 1 }, ring, { context: 'c' });
+  const bytes = fromBase64Url(good)!;
+  const reason = (t: unknown) => tryOpen(t, ring, 'c', Date.now());
+
+  it('non-strings and over-long strings are malformed; 65536 characters are decoded', () => {
+    expect(reason(42)).toEqual({ ok: false, reason: 'malformed' });
+    expect(reason('A'.repeat(65_537))).toEqual({ ok: false, reason: 'malformed' });
+    expect(reason('!')).toEqual({ ok: false, reason: 'malformed' });
+    // 65536 characters decode to 49152 bytes: past the length check, refused by the version byte.
+    expect(reason('A'.repeat(65_536))).toEqual({ ok: false, reason: 'version' });
+  });
+
+  it('the shortest possible token is 1+4+24+16+12 = 57 bytes: 56 is malformed, 57 reaches the key check', () => {
+    const b57 = new Uint8Array(57);
+    b57[0] = 1;
+    expect(reason(toBase64Url(b57))).toEqual({ ok: false, reason: 'unknown-key' });
+    expect(reason(toBase64Url(b57.subarray(0, 56)))).toEqual({ ok: false, reason: 'malformed' });
+  });
+
+  it('version byte 0 and 2 are refused as version; a foreign key id as unknown-key; a flipped tag as auth', () => {
+    for (const v of [0, 2]) {
+      const b = Uint8Array.from(bytes);
+      b[0] = v;
+      expect(reason(toBase64Url(b))).toEqual({ ok: false, reason: 'version' });
+    }
+    for (const at of [1, 2, 3, 4]) {
+      const b = Uint8Array.from(bytes);
+      b[at]! ^= 0x80;
+      expect(reason(toBase64Url(b))).toEqual({ ok: false, reason: 'unknown-key' });
+    }
+    const b = Uint8Array.from(bytes);
+    b[b.length - 1]! ^= 1;
+    expect(reason(toBase64Url(b))).toEqual({ ok: false, reason: 'auth' });
+    const e = thrown(() => open(toBase64Url(b), ring, { context: 'c' }));
+    expect(e).toBeInstanceOf(TokenInvalidError);
+    expect((e as TokenInvalidError).reason).toBe('auth');
+    expect((e as TokenInvalidError).code).toBe('ERR_TOKEN_INVALID');
+  });
+
+  it('an authentic token whose text is not JSON is refused as payload', () => {
+    // sealJson seals text as given: a key holder could seal non-JSON; open refuses it.
+    const t = sealJson('{not json', ring, 'c', { createdAt: T0 });
+    expect(tryOpenText(t, ring, 'c', T0)).toMatchObject({ ok: true, text: '{not json' });
+    expect(tryOpen(t, ring, 'c', T0)).toEqual({ ok: false, reason: 'payload' });
+    const e = thrown(() => open(t, ring, { context: 'c', now: T0 }));
+    expect(e).toBeInstanceOf(TokenInvalidError);
+    expect((e as TokenInvalidError).reason).toBe('payload');
+  });
+});
+
+describe('token: rotation', () => {
+  it('a token of the older key opens with rotated true; of the primary key with rotated false', () => {
+    const old = createKeyring(k2);
+    const both = createKeyring([k1, k2]);
+    const t = seal(1, old, { context: 'c' });
+    expect(open(t, both, { context: 'c' }).rotated).toBe(true);
+    expect(open(seal(1, both, { context: 'c' }), both, { context: 'c' }).rotated).toBe(false);
+    // the primary seals: the new token opens under k1 alone, not under k2 alone
+    const n = seal(1, both, { context: 'c' });
+    expect(open(n, ring, { context: 'c' }).value).toBe(1);
+    expect(tryOpen(n, old, 'c', Date.now())).toEqual({ ok: false, reason: 'unknown-key' });
+  });
+});
+
+describe('keys and keyring', () => {
+  const EXPECTED = 'a 32-byte key (Uint8Array, 64 hex characters or base64 of 32 bytes)';
+  const key = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+  const hex = Array.from(key, (b) => b.toString(16).padStart(2, '0')).join('');
+  const b64url = toBase64Url(key);
+  const b64 = Buffer.from(key).toString('base64');
+
+  it('every spelling of one key seals tokens the others open (same key id)', () => {
+    for (const spelling of [key, hex, b64url, b64, ` ${b64url}\n`]) {
+      const t = seal(1, createKeyring(spelling), { context: 'c' });
+      expect(open(t, createKeyring(key), { context: 'c' }).value).toBe(1);
+    }
+  });
+
+  it('wrong lengths and types are refused with the exact message', () => {
+    for (const [input, shown] of [
+      [key.subarray(0, 31), 'a Uint8Array of 31 bytes'],
+      [new Uint8Array(33), 'a Uint8Array of 33 bytes'],
+      [hex.slice(0, 62), 'a string of 62 characters'],
+      [`${hex.slice(0, 63)}g`, 'a string of 64 characters'],
+      [toBase64Url(new Uint8Array(31)), 'a string of 42 characters'],
+      [42, 'a number'],
+      [null, 'null'],
+    ] as const) {
+      const e = thrown(() => createKeyring(input as string));
+      expect(e).toBeInstanceOf(TypeError);
+      expect((e as Error).message).toBe(`key: expected ${EXPECTED}, got ${shown}`);
+    }
+    const e = thrown(() => createKeyring([key, 'nope']));
+    expect((e as Error).message).toBe(`key[1]: expected ${EXPECTED}, got a string of 4 characters`);
+    const empty = thrown(() => createKeyring([]));
+    expect((empty as Error).message).toBe('key: expected at least one key, got an array of 0 items');
+  });
+
+  it('the ring copies the key: zeroing the caller buffer changes nothing', () => {
+    const mine = Uint8Array.from(key);
+    const r = createKeyring(mine);
+    const t = seal(1, r, { context: 'c' });
+    mine.fill(0);
+    expect(open(t, r, { context: 'c' }).value).toBe(1);
+    expect(tryOpen(t, createKeyring(new Uint8Array(32)), 'c', Date.now())).toEqual({
+      ok: false,
+      reason: 'unknown-key',
+    });
+  });
+
+  it('a duplicate key is refused with the index of both', () => {
+    const e = thrown(() => createKeyring([k1, k2, hex, key]));
+    expect(e).toBeInstanceOf(TypeError);
+    expect((e as Error).message).toBe(
+      'key[3]: expected a key different from key[2], got a duplicate (or a key-id collision)',
+    );
+  });
+
+  it('size, toJSON and inspection show the count only; createKeyring(ring) is the same ring', () => {
+    const r = createKeyring([k1, k2]);
+    expect(r.size).toBe(2);
+    expect(r.toJSON()).toBe('Keyring(2 keys)');
+    expect(JSON.stringify({ r })).toBe('{"r":"Keyring(2 keys)"}');
+    expect(createKeyring(r)).toBe(r);
+    expect(Object.isFrozen(r)).toBe(true);
+  });
+
+  it('generateKey gives 32 random bytes, 64 hex or 43 base64url characters', () => {
+    const a = generateKey();
+    expect(a).toBeInstanceOf(Uint8Array);
+    expect(a.length).toBe(32);
+    expect(generateKey('hex')).toMatch(/^[0-9a-f]{64}$/);
+    expect(generateKey('base64url')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(generateKey('hex')).not.toBe(generateKey('hex'));
+  });
+});
