@@ -118,7 +118,9 @@ test.describe('reload survival (item 8)', () => {
 
   test('premise: Chromium drops window.name writes made in pagehide, keeps sessionStorage ones', async ({
     page,
+    browserName,
   }) => {
+    // Firefox keeps both (docs/runtimes.md): there the premise is the other way round, checked as such.
     // Why session-keystore (which writes both shares at unload) loses its keys on reload here.
     await open(page, blankUrl());
     await page.evaluate(() => {
@@ -131,7 +133,7 @@ test.describe('reload survival (item 8)', () => {
     await page.reload();
     await page.locator('body[data-ready="1"]').waitFor({ state: 'attached' });
     expect(await page.evaluate(() => [window.name, sessionStorage.getItem('probe')])).toEqual([
-      'before',
+      browserName === 'firefox' ? 'written-at-pagehide' : 'before',
       'written-at-pagehide',
     ]);
   });
