@@ -4,7 +4,7 @@ import base from './vitest.config.ts';
 // The Node suite as StrykerJS runs it (`npm run mutate`, see stryker.config.mjs): every test that
 // exercises the mutated code in this process. Left out: tests that only read files or compile
 // types (README, TSDoc, exports, type-level), and tests that run the code in another process or
-// runtime (the CLI, Bun/Deno/workerd, a Next.js build, a Redis server, upstream suites spawned as
+// runtime (the CLI, Bun/Deno/workerd, a Next.js build and app (test/next), a Redis server, upstream suites spawned as
 // child processes), where a mutant of the sandbox's sources is not active. docs/mutation.md says so.
 export default mergeConfig(
   base,
@@ -21,6 +21,7 @@ export default mergeConfig(
         'test/**/*types.test.ts',
         'test/adapters/fastify-compat.test.ts',
         'test/adapters/next.test.ts',
+        'test/next/**',
         'test/adapters/web-runtime.test.ts',
         'test/runtimes/**',
         'test/redis/**',

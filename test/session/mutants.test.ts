@@ -2,6 +2,7 @@
 // ("expected X, got Y"), exact defaults and exact boundaries.
 import { describe, expect, it } from 'vitest';
 import { checkCookieName, resolveCookieOptions } from '../../src/session/cookie-options.js';
+import { MemoryRevocationStore } from '../../src/session/revocation.js';
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -134,5 +135,162 @@ describe('cookie options', () => {
         `name: expected a cookie name (RFC 6265 token characters), got ${shown}`,
       );
     }
+  });
+});
+
+describe('MemoryRevocationStore', () => {
+  const clock = (start: number) => {
+    const c = { t: start, now: () => c.t };
+    return c;
+  };
+
+  it('options are checked with exact messages; defaults are 14 days and 100000 entries', () => {
+    expect(new MemoryRevocationStore().lifetime).toBe(14 * 86_400);
+    expect(new MemoryRevocationStore({ lifetime: 1 }).lifetime).toBe(1);
+    expect(new MemoryRevocationStore({ lifetime: 2_147_483_647 }).lifetime).toBe(2_147_483_647);
+    const life = 'lifetime: expected an integer number of seconds from 1 to 2147483647, got ';
+    for (const [v, shown] of [
+      [0, '0'],
+      [2_147_483_648, '2147483648'],
+      [1.5, '1.5'],
+    ] as const) {
+      const e = thrown(() => new MemoryRevocationStore({ lifetime: v }));
+      expect(e).toBeInstanceOf(RangeError);
+      expect((e as Error).message).toBe(life + shown);
+    }
+    for (const [v, shown] of [
+      [0, '0'],
+      [1.5, '1.5'],
+      [2 ** 53, String(2 ** 53)],
+    ] as const) {
+      expect(msg(() => new MemoryRevocationStore({ maxEntries: v }))).toBe(
+        `maxEntries: expected a positive integer, got ${shown}`,
+      );
+    }
+    expect(new MemoryRevocationStore({ maxEntries: 1 }).size).toBe(0);
+    expect(msg(() => new MemoryRevocationStore({ now: 5 as never }))).toBe(
+      'now: expected a function, got a number',
+    );
+    expect(msg(() => new MemoryRevocationStore(null as never))).toBe(
+      'MemoryRevocationStore(options): expected an options object, got null',
+    );
+    expect(msg(() => new MemoryRevocationStore('x' as never))).toBe(
+      'MemoryRevocationStore(options): expected an options object, got a string of 1 characters',
+    );
+  });
+
+  it('revoke: refused until the deadline, forgotten after; a past deadline stores nothing', () => {
+    const c = clock(1000);
+    const s = new MemoryRevocationStore({ now: c.now });
+    s.revoke('a', 1000); // until == now: expired anyway
+    expect(s.size).toBe(0);
+    s.revoke('a', 2000);
+    expect(s.size).toBe(1);
+    expect(s.isRevoked({ id: 'a', issuedAt: 500 })).toBe(true);
+    expect(s.isRevoked({ id: 'b', issuedAt: 500 })).toBe(false);
+    c.t = 1999;
+    expect(s.isRevoked({ id: 'a', issuedAt: 500 })).toBe(true);
+    c.t = 2000;
+    expect(s.isRevoked({ id: 'a', issuedAt: 500 })).toBe(false);
+    expect(s.watermark).toBe(Number.NEGATIVE_INFINITY);
+  });
+
+  it('revoke and revokeAll check their arguments with exact messages', () => {
+    const s = new MemoryRevocationStore();
+    expect(msg(() => s.revoke('', 1))).toBe(
+      'revoke(id): expected a non-empty string, got a string of 0 characters',
+    );
+    expect(msg(() => s.revoke(1 as never, 1))).toBe('revoke(id): expected a non-empty string, got a number');
+    expect(msg(() => s.revoke('a', Number.NaN))).toBe('revoke(until): expected a time in ms, got NaN');
+    expect(msg(() => s.revoke('a', '1' as never))).toBe(
+      'revoke(until): expected a time in ms, got a string of 1 characters',
+    );
+    expect(msg(() => s.revokeAll(''))).toBe(
+      'revokeAll(subject): expected a non-empty string, got a string of 0 characters',
+    );
+    expect(msg(() => s.revokeAll('u', Number.NaN))).toBe('revokeAll(until): expected a time in ms, got NaN');
+    expect(msg(() => s.revokeAll('u', 'x' as never))).toBe(
+      'revokeAll(until): expected a time in ms, got a string of 1 characters',
+    );
+  });
+
+  it('revokeAll: sessions issued at or before the call are refused, later ones pass; default lifetime', () => {
+    const c = clock(10_000);
+    const s = new MemoryRevocationStore({ now: c.now, lifetime: 5 });
+    s.revokeAll('u');
+    expect(s.isRevoked({ id: 'x', issuedAt: 10_000, subject: 'u' })).toBe(true);
+    expect(s.isRevoked({ id: 'x', issuedAt: 9_999, subject: 'u' })).toBe(true);
+    expect(s.isRevoked({ id: 'x', issuedAt: 10_001, subject: 'u' })).toBe(false);
+    expect(s.isRevoked({ id: 'x', issuedAt: 10_000, subject: 'v' })).toBe(false);
+    expect(s.isRevoked({ id: 'x', issuedAt: 10_000 })).toBe(false);
+    c.t = 14_999;
+    expect(s.isRevoked({ id: 'x', issuedAt: 10_000, subject: 'u' })).toBe(true);
+    c.t = 15_000;
+    expect(s.isRevoked({ id: 'x', issuedAt: 10_000, subject: 'u' })).toBe(false);
+    expect(s.size).toBe(0);
+  });
+
+  it('a later revokeAll never shortens an earlier one, and a past deadline stores nothing', () => {
+    const c = clock(1000);
+    const s = new MemoryRevocationStore({ now: c.now });
+    s.revokeAll('p', 1000);
+    expect(s.size).toBe(0);
+    s.revokeAll('u', 5000);
+    c.t = 2000;
+    s.revokeAll('u', 3000);
+    // notBefore moved to 2000, until kept at 5000
+    expect(s.isRevoked({ id: 'x', issuedAt: 2000, subject: 'u' })).toBe(true);
+    c.t = 4000;
+    expect(s.isRevoked({ id: 'x', issuedAt: 1500, subject: 'u' })).toBe(true);
+    c.t = 5000;
+    expect(s.isRevoked({ id: 'x', issuedAt: 1500, subject: 'u' })).toBe(false);
+  });
+
+  it('a non-number or NaN issuedAt is refused', () => {
+    const s = new MemoryRevocationStore();
+    expect(s.isRevoked({ id: 'a', issuedAt: Number.NaN })).toBe(true);
+    expect(s.isRevoked({ id: 'a', issuedAt: '1' as never })).toBe(true);
+    expect(s.isRevoked(undefined as never)).toBe(true);
+    expect(s.isRevoked({ id: 'a', issuedAt: 0 })).toBe(false);
+  });
+
+  it('at capacity an evicted id raises the watermark to just after its revocation, never un-revokes', () => {
+    const c = clock(1000);
+    const s = new MemoryRevocationStore({ now: c.now, maxEntries: 1 });
+    s.revoke('a', 10_000);
+    c.t = 1500;
+    s.revoke('b', 10_000); // evicts a
+    expect(s.watermark).toBe(1001);
+    expect(s.isRevoked({ id: 'a', issuedAt: 1000 })).toBe(true);
+    expect(s.isRevoked({ id: 'c', issuedAt: 1001 })).toBe(false);
+    expect(s.isRevoked({ id: 'c', issuedAt: 1000 })).toBe(true);
+  });
+
+  it('re-revoking an id keeps the earliest revocation time for the watermark', () => {
+    const c = clock(1000);
+    const s = new MemoryRevocationStore({ now: c.now, maxEntries: 1 });
+    s.revoke('a', 10_000);
+    c.t = 3000;
+    s.revoke('a', 10_000);
+    c.t = 4000;
+    s.revoke('b', 10_000);
+    expect(s.watermark).toBe(1001);
+  });
+
+  it('an evicted subject raises the watermark to its notBefore; an expired one does not', () => {
+    const c = clock(1000);
+    const s = new MemoryRevocationStore({ now: c.now, maxEntries: 1 });
+    s.revokeAll('u', 10_000);
+    c.t = 2000;
+    s.revokeAll('v', 10_000);
+    expect(s.watermark).toBe(1000);
+    expect(s.isRevoked({ id: 'x', issuedAt: 999 })).toBe(true);
+    expect(s.isRevoked({ id: 'x', issuedAt: 1000 })).toBe(false);
+    const c2 = clock(1000);
+    const s2 = new MemoryRevocationStore({ now: c2.now, maxEntries: 1 });
+    s2.revoke('a', 1500);
+    c2.t = 1500;
+    s2.revoke('b', 10_000);
+    expect(s2.watermark).toBe(Number.NEGATIVE_INFINITY);
   });
 });
