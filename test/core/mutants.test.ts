@@ -1,6 +1,7 @@
 // Tests that kill the mutants StrykerJS left alive in src/core (docs/mutation.md): exact reason
 // codes, exact error messages ("expected X, got Y") and exact boundaries, through the public API.
 import { describe, expect, it } from 'vitest';
+import { checkDeriveOptions, deriveKey, deriveKeyring, setNativePwhash } from '../../src/core/kdf.js';
 import { sealJson, sealTimes, tryOpen, tryOpenText } from '../../src/core/token.js';
 import {
   createKeyring,
@@ -354,5 +355,97 @@ describe('keys and keyring', () => {
     expect(generateKey('hex')).toMatch(/^[0-9a-f]{64}$/);
     expect(generateKey('base64url')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(generateKey('hex')).not.toBe(generateKey('hex'));
+  });
+});
+
+describe('kdf: derive options', () => {
+  const secret = 's'.repeat(32);
+  it('a 32-character secret and a 16-character salt pass; the salt is read as ASCII low bytes', () => {
+    const r = checkDeriveOptions({ secret, salt: 'abcdefghijklmno\u0141' });
+    expect(r.secret).toEqual(new TextEncoder().encode(secret));
+    expect(r.salt).toEqual(Uint8Array.from([...'abcdefghijklmno'].map((c) => c.charCodeAt(0)).concat(0x41)));
+    const bytes = checkDeriveOptions({
+      secret: new Uint8Array(32).fill(7),
+      salt: new Uint8Array(16).fill(9),
+    });
+    expect(bytes.secret).toEqual(new Uint8Array(32).fill(7));
+    expect(bytes.salt).toEqual(new Uint8Array(16).fill(9));
+  });
+
+  it('without a salt: the @fastify/secure-session default salt, for undefined and null', () => {
+    const dflt = Uint8Array.from(Buffer.from('mq9hDxBVDbspDR6nLfFT1g==', 'base64'));
+    expect(checkDeriveOptions({ secret }).salt).toEqual(dflt);
+    expect(checkDeriveOptions({ secret, salt: null }).salt).toEqual(dflt);
+  });
+
+  it('inputs are copied', () => {
+    const sec = new Uint8Array(32).fill(1);
+    const salt = new Uint8Array(16).fill(2);
+    const r = checkDeriveOptions({ secret: sec, salt });
+    sec.fill(0);
+    salt.fill(0);
+    expect(r.secret[0]).toBe(1);
+    expect(r.salt[0]).toBe(2);
+  });
+
+  it('refusals carry the exact message and never the secret', () => {
+    const cases: [unknown, string][] = [
+      [null, 'options: expected an object with a secret, got null'],
+      ['x', 'options: expected an object with a secret, got a string of 1 characters'],
+      [
+        { secret: 's'.repeat(31) },
+        'options.secret: expected a secret of at least 32 characters, got a string of 31 characters',
+      ],
+      [
+        { secret: new Uint8Array(31) },
+        'options.secret: expected a secret of at least 32 bytes, got a Uint8Array of 31 bytes',
+      ],
+      [{ secret: 5 }, 'options.secret: expected a string of at least 32 characters, got a number'],
+      [
+        { secret, salt: 'a'.repeat(15) },
+        'options.salt: expected a salt of 16 bytes, got a string of 15 characters',
+      ],
+      [
+        { secret, salt: 'a'.repeat(17) },
+        'options.salt: expected a salt of 16 bytes, got a string of 17 characters',
+      ],
+      [
+        { secret, salt: new Uint8Array(15) },
+        'options.salt: expected a salt of 16 bytes, got a Uint8Array of 15 bytes',
+      ],
+      [{ secret, salt: 16 }, 'options.salt: expected 16 bytes or a string of 16 characters, got a number'],
+    ];
+    for (const [o, m] of cases)
+      expect((thrown(() => checkDeriveOptions(o, 'options')) as Error).message).toBe(m);
+    expect((thrown(() => checkDeriveOptions(null, 'cfg')) as Error).message).toBe(
+      'cfg: expected an object with a secret, got null',
+    );
+  });
+
+  it('deriveKey passes the secret, salt, OPSLIMIT_MODERATE and MEMLIMIT_MODERATE to the hash', async () => {
+    const calls: unknown[][] = [];
+    setNativePwhash(async (...args) => {
+      calls.push(args);
+      return new Uint8Array(32).fill(3);
+    });
+    try {
+      const key = await deriveKey({ secret, salt: 'b'.repeat(16) });
+      expect(key).toEqual(new Uint8Array(32).fill(3));
+      expect(calls).toEqual([
+        [new TextEncoder().encode(secret), new Uint8Array(16).fill(98), 3, 268_435_456],
+      ]);
+      const ring = await deriveKeyring({ secret });
+      expect(
+        open(seal(1, ring, { context: 'c' }), createKeyring(new Uint8Array(32).fill(3)), { context: 'c' })
+          .value,
+      ).toBe(1);
+      // refused before any hashing, synchronously
+      expect(() => deriveKey({ secret: 'short' }, 'opts')).toThrow(
+        'opts.secret: expected a secret of at least 32 characters, got a string of 5 characters',
+      );
+      expect(calls.length).toBe(2);
+    } finally {
+      setNativePwhash(undefined);
+    }
   });
 });
