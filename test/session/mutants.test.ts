@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkCookieName, resolveCookieOptions } from '../../src/session/cookie-options.js';
 import { MemoryRevocationStore } from '../../src/session/revocation.js';
+import { Session, type SessionHost, type SessionState } from '../../src/session/session.js';
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -292,5 +293,140 @@ describe('MemoryRevocationStore', () => {
     c2.t = 1500;
     s2.revoke('b', 10_000);
     expect(s2.watermark).toBe(Number.NEGATIVE_INFINITY);
+  });
+});
+
+describe('Session (over a host that loads once and refuses data over 2 keys)', () => {
+  const make = (init: Record<string, unknown> = {}) => {
+    const log: string[] = [];
+    const state = {
+      loaded: false,
+      data: {},
+      id: '',
+      createdAt: 0,
+      expiresAt: undefined,
+      idleExpiresAt: undefined,
+      changed: false,
+      deleted: false,
+      reissue: false,
+      valid: false,
+      cookieOptions: undefined,
+    } as SessionState;
+    const host: SessionHost = {
+      load(st) {
+        log.push('load');
+        st.loaded = true;
+        st.data = { ...init };
+        st.id = 'id-1';
+        st.createdAt = 1000;
+      },
+      checkSize(_st, data) {
+        if (Object.keys(data).length > 2) throw new RangeError('too big');
+      },
+      renew(st) {
+        log.push('renew');
+        st.id = 'id-2';
+      },
+      checkCookieOptions(o) {
+        log.push('options');
+        return o as never;
+      },
+    };
+    return { s: new Session<Record<string, unknown>>(host, state), state, log };
+  };
+
+  it('loads lazily, once; changed and deleted do not load', () => {
+    const { s, log } = make({ a: 1 });
+    expect(s.changed).toBe(false);
+    expect(s.deleted).toBe(false);
+    expect(log).toEqual([]);
+    expect(s.get('a')).toBe(1);
+    expect(s.id).toBe('id-1');
+    expect(s.createdAt).toBe(1000);
+    expect(log).toEqual(['load']);
+  });
+
+  it('get reads own keys only', () => {
+    const { s } = make({ a: 1 });
+    expect(s.get('toString')).toBeUndefined();
+    expect(s.get('b')).toBeUndefined();
+  });
+
+  it('set marks changed and clears deleted; a refused set restores the previous value or removes the key', () => {
+    const { s } = make({ a: 1, b: 2 });
+    s.delete();
+    expect(s.deleted).toBe(true);
+    expect(s.changed).toBe(true);
+    s.set('a', 3);
+    expect(s.deleted).toBe(false);
+    expect(s.data()).toEqual({ a: 3, b: 2 });
+    expect(() => s.set('c', 1)).toThrow('too big');
+    expect(s.data()).toEqual({ a: 3, b: 2 });
+    expect(Object.keys(s.data())).toEqual(['a', 'b']);
+    s.set('a', undefined);
+    expect(s.data()).toEqual({ b: 2 });
+    s.set('__proto__', 5);
+    expect(Object.hasOwn(s.data(), '__proto__')).toBe(true);
+    expect(s.get('__proto__')).toBe(5);
+    expect(Object.getPrototypeOf(s.toJSON())).toBe(Object.prototype);
+  });
+
+  it('a refused set of an existing key keeps the old value; a refused removal keeps the data', () => {
+    const { s, state } = make({ a: 1, b: 2 });
+    s.get('a');
+    state.data.c = 0; // four keys: every further check refuses
+    state.data.d = 0;
+    expect(() => s.set('a', 9)).toThrow('too big');
+    expect(s.get('a')).toBe(1);
+    expect(() => s.set('b', undefined)).toThrow('too big');
+    expect(s.get('b')).toBe(2);
+    expect(s.changed).toBe(false);
+  });
+
+  it('data() and toJSON() are copies', () => {
+    const { s } = make({ a: 1 });
+    const d = s.data();
+    d.a = 2;
+    expect(s.get('a')).toBe(1);
+    expect(s.toJSON()).toEqual({ a: 1 });
+  });
+
+  it('regenerate renews the id and keeps only the named own fields', () => {
+    const { s, log } = make({ a: 1, b: 2 });
+    s.delete();
+    s.regenerate(['a', 'toString' as never]);
+    expect(s.id).toBe('id-2');
+    expect(s.data()).toEqual({ a: 1 });
+    expect(s.deleted).toBe(false);
+    expect(s.changed).toBe(true);
+    expect(log).toEqual(['load', 'renew']);
+    s.regenerate();
+    expect(s.data()).toEqual({});
+    expect(() => s.regenerate('a' as never)).toThrow(
+      'regenerate(keep): expected an array of field names, got a string of 1 characters',
+    );
+  });
+
+  it('touch marks changed; options go through the host', () => {
+    const { s, state, log } = make();
+    s.touch();
+    expect(s.changed).toBe(true);
+    s.options({ maxAge: 5 });
+    expect(state.cookieOptions).toEqual({ maxAge: 5 });
+    expect(log).toEqual(['load', 'options']);
+  });
+
+  it('expiresAt is the earlier of the idle and absolute deadlines', () => {
+    const { s, state } = make();
+    s.get('x');
+    expect(s.expiresAt).toBeUndefined();
+    state.idleExpiresAt = 5;
+    expect(s.expiresAt).toBe(5);
+    state.expiresAt = 3;
+    expect(s.expiresAt).toBe(3);
+    state.idleExpiresAt = undefined;
+    expect(s.expiresAt).toBe(3);
+    state.idleExpiresAt = 2;
+    expect(s.expiresAt).toBe(2);
   });
 });
