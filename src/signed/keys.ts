@@ -46,7 +46,17 @@ export function algFromRfc(alg: string): KeyAlgorithm | undefined {
  * const secret: SecretKeyInput = await generateKeyPair('ed25519'); // or 'ed25519:<hex>'
  * ```
  */
-export type SecretKeyInput = string | Uint8Array | CryptoKeyPair;
+export type SecretKeyInput = string | Uint8Array | KeyPairLike;
+
+/**
+ * A WebCrypto `CryptoKeyPair`, spelled out so that server code compiles without the DOM lib (where
+ * `@types/node` 20 has `crypto.subtle` but no global `CryptoKey` or `CryptoKeyPair`).
+ */
+interface KeyPairLike {
+  readonly privateKey: WebCryptoKey;
+  readonly publicKey: WebCryptoKey;
+}
+type WebCryptoKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
 
 /**
  * A public key: `ed25519:<hex>`, `p256:<hex of the 33-byte compressed point>`, or a bare x-only hex secp256k1 key.
@@ -286,7 +296,7 @@ function secpStatic(secret: Uint8Array): { publicKey: Uint8Array; derive: Static
 
 const SECRET_HINT = 'a secret key (ed25519:<64 hex>, p256:<64 hex>, 64-hex secp256k1 or a CryptoKeyPair)';
 
-function isKeyPair(v: unknown): v is CryptoKeyPair {
+function isKeyPair(v: unknown): v is KeyPairLike {
   return (
     typeof v === 'object' &&
     v !== null &&
@@ -406,7 +416,7 @@ export async function loadSecretKey(
   }
 }
 
-async function loadKeyPair(pair: CryptoKeyPair, what: string): Promise<OwnKey> {
+async function loadKeyPair(pair: KeyPairLike, what: string): Promise<OwnKey> {
   const a = pair.privateKey.algorithm as EcKeyAlgorithm;
   let alg: KeyAlgorithm;
   if (a.name === 'Ed25519') alg = 'ed25519';

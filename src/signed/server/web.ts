@@ -13,6 +13,9 @@ import {
 import { SignedServerFault } from '../errors.js';
 import { jsonBytes, toCore, UNAUTHORIZED_MESSAGE } from './shared.js';
 
+/** What `new Headers(...)` takes (the DOM's `HeadersInit`), spelled so server code compiles without the DOM lib. */
+type HeadersLike = ConstructorParameters<typeof Headers>[0];
+
 /**
  * What a Web handler receives besides the Request.
  *
@@ -30,11 +33,11 @@ export interface SecureContext {
    * `init.headers` are covered by the reply signature, so `SecureFetch` exposes them; `set-cookie`,
    * `cache-control` and framing headers travel unsigned and are not exposed on the verified response.
    */
-  json(value: unknown, init?: { status?: number; headers?: HeadersInit }): Promise<Response>;
+  json(value: unknown, init?: { status?: number; headers?: HeadersLike }): Promise<Response>;
   /** A signed, encrypted text or byte response bound to this request. */
   send(
     body: string | Uint8Array,
-    init?: { status?: number; headers?: HeadersInit; contentType?: string },
+    init?: { status?: number; headers?: HeadersLike; contentType?: string },
   ): Promise<Response>;
 }
 
@@ -89,7 +92,7 @@ function webTarget(href: string): string {
  * A handler's headers: those the reply signature can cover go into it (SecureFetch exposes them);
  * the rest (`set-cookie`, `cache-control`, framing) travel unsigned and SecureFetch drops them.
  */
-function splitHeaders(init: HeadersInit | undefined): { signed: Record<string, string>; plain: Headers } {
+function splitHeaders(init: HeadersLike | undefined): { signed: Record<string, string>; plain: Headers } {
   const plain = new Headers(init);
   const signed: Record<string, string> = {};
   plain.forEach((v, k) => {
@@ -105,13 +108,13 @@ async function sealWith(
   status: number,
   body: Uint8Array | string,
   contentType: string | undefined,
-  init: HeadersInit | undefined,
+  init: HeadersLike | undefined,
 ): Promise<Response> {
   const { signed, plain } = splitHeaders(init);
   return toResponse(await verified.seal(status, body, contentType, signed), plain);
 }
 
-function toResponse(reply: SealedReply, extra?: HeadersInit): Response {
+function toResponse(reply: SealedReply, extra?: HeadersLike): Response {
   const headers = new Headers(extra);
   for (const [k, v] of Object.entries(reply.headers)) headers.set(k, v);
   const res = new Response(reply.body === '' ? null : reply.body, { status: reply.status, headers });
@@ -174,11 +177,11 @@ export function createSignedHandler<C extends unknown[]>(
     const secure: SecureContext = Object.freeze({
       session: verified.session,
       data: verified.data,
-      json: async (value: unknown, init?: { status?: number; headers?: HeadersInit }) =>
+      json: async (value: unknown, init?: { status?: number; headers?: HeadersLike }) =>
         sealWith(verified, init?.status ?? 200, jsonBytes(value), 'application/json', init?.headers),
       send: async (
         body: string | Uint8Array,
-        init?: { status?: number; headers?: HeadersInit; contentType?: string },
+        init?: { status?: number; headers?: HeadersLike; contentType?: string },
       ) => sealWith(verified, init?.status ?? 200, body, init?.contentType, init?.headers),
     });
     const res = await handler(request, secure, ...rest);
