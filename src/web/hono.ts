@@ -58,7 +58,7 @@ function clashCheck(mounted: readonly Mounted[], sessions: Mounted, name: string
  * import { honoSession } from 'sealed-session/web';
  *
  * const app = new Hono();
- * app.use(honoSession({ key: env.SESSION_KEY }));
+ * app.use(honoSession({ key: process.env.SESSION_KEY! }));
  * app.post('/login', (c) => {
  *   const session = c.get('session');
  *   session.regenerate(); // fresh identity at login
