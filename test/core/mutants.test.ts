@@ -339,6 +339,13 @@ describe('keys and keyring', () => {
     );
   });
 
+  it('open with something that is not a keyring refuses the token as unknown-key, never a TypeError', () => {
+    const t = seal(1, ring, { context: 'c' });
+    const e = thrown(() => open(t, {} as never, { context: 'c' }));
+    expect(e).toBeInstanceOf(TokenInvalidError);
+    expect((e as TokenInvalidError).reason).toBe('unknown-key');
+  });
+
   it('size, toJSON and inspection show the count only; createKeyring(ring) is the same ring', () => {
     const r = createKeyring([k1, k2]);
     expect(r.size).toBe(2);
