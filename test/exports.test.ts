@@ -11,12 +11,20 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 describe('package exports', () => {
   it('each subpath export has a build entry with a source file, and the reverse', () => {
     const fromExports = new Map<string, string>();
-    for (const [subpath, target] of Object.entries<Record<string, string> | string>(pkg.exports)) {
+    // A target is { types, default } or, for modules with a Node build, { node: { types, default }, types, default }.
+    type Target = { [condition: string]: string | Target };
+    const files = (t: Target): string[] =>
+      Object.values(t).flatMap((v) => (typeof v === 'string' ? [v] : files(v)));
+    for (const [subpath, target] of Object.entries<Target | string>(pkg.exports)) {
       if (subpath === './package.json') continue;
-      const t = target as Record<string, string>;
+      const t = target as Target;
       expect(t.types, subpath).toMatch(/^\.\/dist\/.+\.d\.ts$/);
       expect(t.default, subpath).toMatch(/^\.\/dist\/.+\.js$/);
-      for (const file of Object.values(t))
+      if (typeof t.node === 'object') {
+        expect(t.node.types, `${subpath} node`).toMatch(/^\.\/dist\/.+\.node\.d\.ts$/);
+        expect(t.node.default, `${subpath} node`).toMatch(/^\.\/dist\/.+\.node\.js$/);
+      }
+      for (const file of files(t))
         fromExports.set(file.replace(/^\.\/dist\//, '').replace(/\.(d\.ts|js)$/, ''), subpath);
     }
     const entryNames = new Set(Object.keys(entries));
