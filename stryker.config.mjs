@@ -31,6 +31,8 @@ export default {
     '.reports',
     'reports',
     'docs',
+    // Sandboxes of other runs (scripts/mutate.mjs gives each run its own).
+    '.stryker-tmp',
   ],
   // Two cores shared with other work: one test runner, a bounded run.
   concurrency: 1,

@@ -12,7 +12,13 @@ const core = dirname(createRequire(import.meta.url).resolve('@stryker-mutator/co
 const { Stryker } = await import(pathToFileURL(join(core, 'dist/src/stryker.js')).href);
 
 const files = process.argv.slice(2);
-const options = { configFile: 'stryker.config.mjs' };
+// Two runs at once (e.g. one per module) must not share a sandbox or a report.
+const options = {
+  configFile: 'stryker.config.mjs',
+  tempDirName: `.stryker-tmp/${process.pid}`,
+  jsonReporter: { fileName: `reports/mutation/${process.pid}.json` },
+  htmlReporter: { fileName: `reports/mutation/${process.pid}.html` },
+};
 if (files.length > 0) options.mutate = files;
 
 const results = await new Stryker(options).runMutationTest();
