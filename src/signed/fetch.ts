@@ -97,6 +97,12 @@ export interface SecureRequestInit extends Omit<RequestInit, 'body'> {
 export interface SecureResponse extends Response {
   /** The decrypted, verified payload: parsed JSON, text, or bytes (undefined for an empty body). */
   readonly data: unknown;
+  /**
+   * Never set: kept so that crypto-sessions code (`if (!res.ok || res.err !== undefined)`) compiles.
+   * crypto-sessions put a failed check here and returned the unverified response; a reply that
+   * fails verification throws {@link SignedResponseError} instead, so a response you hold verified.
+   */
+  readonly err?: undefined;
 }
 
 /**

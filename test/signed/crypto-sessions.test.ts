@@ -6,15 +6,24 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Fastify from 'fastify';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   CryptoSession,
   generateSecretKey,
   getPublicKey,
   SecureFetch,
+  type SecureResponse,
   SignedResponseError,
 } from '../../src/signed/index.js';
-import { createExpressAuth, type RequestToken, useAuthWithExpress } from '../../src/signed/server/index.js';
+import {
+  createExpressAuth,
+  createNextAuth,
+  createSignedHandler,
+  fastifySigned,
+  type RequestToken,
+  useAuthWithExpress,
+} from '../../src/signed/server/index.js';
 
 const servers: Server[] = [];
 const rejections: unknown[] = [];
@@ -163,4 +172,107 @@ describe('crypto-sessions code runs as written', () => {
     expect(err).toBeInstanceOf(SignedResponseError);
     expect(err).not.toHaveProperty('data');
   });
+});
+
+// crypto-sessions' handlers read `req.isAuthenticated` and `req.token`: every adapter gives them,
+// typed, not only Express and node:http.
+describe('every adapter exposes the authenticated flag and the token, typed', () => {
+  it('Fastify: request.isAuthenticated and request.token', async () => {
+    const key = generateSecretKey('ed25519');
+    const client = generateSecretKey('ed25519');
+    const clientPublic = await getPublicKey(client);
+    const app = Fastify();
+    const seen: Array<{ ok: boolean; mine: boolean | undefined; created: number | undefined }> = [];
+    await app.register(async (scope) => {
+      await scope.register(fastifySigned, { key, origin: 'http://localhost' });
+      scope.get('/me', async (req, reply) => {
+        expectTypeOf(req.isAuthenticated).toEqualTypeOf<boolean>();
+        expectTypeOf(req.token).toEqualTypeOf<RequestToken | null>();
+        seen.push({
+          ok: req.isAuthenticated,
+          mine: req.token?.issuedBy(clientPublic),
+          created: req.token?.created,
+        });
+        return reply.secure!.json({ pubkey: req.token?.pubkey ?? null });
+      });
+    });
+    const f = SecureFetch(await getPublicKey(key), client, {
+      hostname: 'http://localhost',
+      fetcher: async (input, init) => {
+        const req = new Request(input, init);
+        const headers: Record<string, string> = {};
+        req.headers.forEach((v, k) => {
+          headers[k] = v;
+        });
+        const r = await app.inject({ method: 'GET', url: new URL(req.url).pathname, headers });
+        return new Response(r.body, { status: r.statusCode, headers: r.headers as Record<string, string> });
+      },
+    });
+    expect((await f('/me')).data).toEqual({ pubkey: clientPublic });
+    expect(seen).toEqual([{ ok: true, mine: true, created: expect.any(Number) }]);
+    expect((await app.inject({ url: '/me' })).statusCode).toBe(401);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('Next.js pages: req.isAuthenticated and req.token in the handler', async () => {
+    const key = generateSecretKey('ed25519');
+    const client = generateSecretKey('p256');
+    const clientPublic = await getPublicKey(client);
+    const seen: Array<{ ok: boolean; mine: boolean }> = [];
+    const handler = createNextAuth({ key, origin: 'http://127.0.0.1' })((req, res) => {
+      expectTypeOf(req.isAuthenticated).toEqualTypeOf<true>();
+      expectTypeOf(req.token).toEqualTypeOf<RequestToken>();
+      seen.push({ ok: req.isAuthenticated, mine: req.token.issuedBy(clientPublic) });
+      void res.secure.json({ pubkey: req.token.pubkey });
+    });
+    const origin = await listen((req, res) => handler(req as never, res as never));
+    const f = SecureFetch(await getPublicKey(key), client, {
+      fetcher: (i, n) => fetch(String(i).replace('http://127.0.0.1', origin), n),
+      hostname: 'http://127.0.0.1',
+    });
+    expect((await f('/api/me')).data).toEqual({ pubkey: clientPublic });
+    expect(seen).toEqual([{ ok: true, mine: true }]);
+  });
+
+  it('Web handler: secure.isAuthenticated and secure.token', async () => {
+    const key = generateSecretKey('ed25519');
+    const client = generateSecretKey('secp256k1');
+    const clientPublic = await getPublicKey(client);
+    const seen: Array<{ ok: boolean; mine: boolean; nonce: string }> = [];
+    const handler = createSignedHandler({ key, origin: 'https://api.example.test' }, async (_req, secure) => {
+      expectTypeOf(secure.isAuthenticated).toEqualTypeOf<true>();
+      expectTypeOf(secure.token).toEqualTypeOf<RequestToken>();
+      seen.push({
+        ok: secure.isAuthenticated,
+        mine: secure.token.issuedBy(clientPublic),
+        nonce: secure.token.nonce,
+      });
+      return secure.json({ pubkey: secure.token.pubkey });
+    });
+    const f = SecureFetch(await getPublicKey(key), client, {
+      hostname: 'https://api.example.test',
+      fetcher: (i, n) => handler(new Request(i, n)),
+    });
+    expect((await f('/me')).data).toEqual({ pubkey: clientPublic });
+    expect(seen).toEqual([{ ok: true, mine: true, nonce: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) }]);
+  });
+});
+
+it("SecureResponse.err is typed (crypto-sessions' checkResponse compiles) and never set: a bad reply throws", async () => {
+  const key = generateSecretKey('ed25519');
+  const handler = createSignedHandler({ key, origin: 'https://api.example.test' }, async (_r, secure) =>
+    secure.send('ok'),
+  );
+  const f = SecureFetch(await getPublicKey(key), generateSecretKey('ed25519'), {
+    hostname: 'https://api.example.test',
+    fetcher: (i, n) => handler(new Request(i, n)),
+  });
+  const res: SecureResponse = await f('/x');
+  // crypto-sessions' own test helper, verbatim in substance.
+  const problems: unknown[] = [];
+  if (!res.ok || res.err !== undefined) problems.push(res.err);
+  expectTypeOf(res.err).toEqualTypeOf<undefined>();
+  expect(problems).toEqual([]);
+  expect('err' in res).toBe(false);
+  expect(res.data).toBe('ok');
 });

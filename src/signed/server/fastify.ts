@@ -10,7 +10,15 @@ import {
 } from '../core.js';
 import { SignedPropertyClashError, SignedServerFault } from '../errors.js';
 import { WIRE_TYPE } from '../protocol.js';
-import { headerOf, type SecureSend, secureReplier, statusOr200, UNAUTHORIZED_MESSAGE } from './shared.js';
+import {
+  headerOf,
+  type RequestToken,
+  requestToken,
+  type SecureSend,
+  secureReplier,
+  statusOr200,
+  UNAUTHORIZED_MESSAGE,
+} from './shared.js';
 
 const ours = new WeakSet<object>();
 
@@ -83,6 +91,9 @@ async function fastifySignedPlugin(
     );
   if (!fastify.hasRequestDecorator(decorator)) fastify.decorateRequest(decorator, null);
   if (!fastify.hasReplyDecorator('secure')) fastify.decorateReply('secure', null);
+  // crypto-sessions' flag and token, as the Express adapter sets them.
+  if (!fastify.hasRequestDecorator('isAuthenticated')) fastify.decorateRequest('isAuthenticated', false);
+  if (!fastify.hasRequestDecorator('token')) fastify.decorateRequest('token', null);
   fastify.addHook('preHandler', async (req, reply) => {
     // Another plugin (a cookie session) set the property: say so (500 with this error), never
     // overwrite it. Checked before any verification work.
@@ -111,6 +122,8 @@ async function fastifySignedPlugin(
     const v = verified;
     ours.add(v.session);
     req[decorator] = v.session;
+    req.isAuthenticated = true;
+    req.token = requestToken(v.session);
     req.body = v.data;
     reply.secure = secureReplier(v, {
       write: (sealed) => writeFastify(reply, sealed),
@@ -138,6 +151,12 @@ export const fastifySigned: FastifyPluginAsync<FastifySignedOptions> = fp(
 );
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** True once the `sealed-session/signed` plugin verified the request (crypto-sessions' flag). */
+    isAuthenticated: boolean;
+    /** Who signed the request (`sealed-session/signed`); null outside the plugin's scope. */
+    token: RequestToken | null;
+  }
   interface FastifyReply {
     /** Set by the `sealed-session/signed` plugin on verified requests. */
     secure: SecureSend<FastifyReply> | null;

@@ -7,7 +7,7 @@ import {
   propertyOption,
   refuse,
 } from './node.js';
-import { type SecureSend, toCore } from './shared.js';
+import { type RequestToken, type SecureSend, toCore } from './shared.js';
 
 /**
  * A Next.js pages API handler shape.
@@ -20,7 +20,10 @@ import { type SecureSend, toCore } from './shared.js';
 export type NextApiLikeHandler<
   Q extends NodeLikeRequest = NodeLikeRequest,
   S extends NodeLikeResponse = NodeLikeResponse,
-> = (req: Q & { session: PeerSession }, res: S & { secure: SecureSend<NodeLikeResponse> }) => unknown;
+> = (
+  req: Q & { session: PeerSession; isAuthenticated: true; token: RequestToken },
+  res: S & { secure: SecureSend<NodeLikeResponse> },
+) => unknown;
 
 /**
  * Wraps a Next.js pages API handler with explicit options. Unlike crypto-sessions, the handler

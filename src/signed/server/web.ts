@@ -11,7 +11,7 @@ import {
   type VerifiedRequest,
 } from '../core.js';
 import { SignedServerFault } from '../errors.js';
-import { jsonBytes, toCore, UNAUTHORIZED_MESSAGE } from './shared.js';
+import { jsonBytes, type RequestToken, requestToken, toCore, UNAUTHORIZED_MESSAGE } from './shared.js';
 
 /** What `new Headers(...)` takes (the DOM's `HeadersInit`), spelled so server code compiles without the DOM lib. */
 type HeadersLike = ConstructorParameters<typeof Headers>[0];
@@ -26,6 +26,10 @@ type HeadersLike = ConstructorParameters<typeof Headers>[0];
  */
 export interface SecureContext {
   readonly session: PeerSession;
+  /** Always true: the handler runs only for verified requests (crypto-sessions' `req.isAuthenticated`). */
+  readonly isAuthenticated: true;
+  /** Who signed the request (crypto-sessions' `req.token`). */
+  readonly token: RequestToken;
   /** Decrypted body: JSON, text or bytes; undefined if none. */
   readonly data: unknown;
   /** A signed, encrypted JSON response bound to this request. */
@@ -176,6 +180,8 @@ export function createSignedHandler<C extends unknown[]>(
     }
     const secure: SecureContext = Object.freeze({
       session: verified.session,
+      isAuthenticated: true,
+      token: requestToken(verified.session),
       data: verified.data,
       json: async (value: unknown, init?: { status?: number; headers?: HeadersLike }) =>
         sealWith(verified, init?.status ?? 200, jsonBytes(value), 'application/json', init?.headers),
