@@ -26,10 +26,28 @@ import { Session, type SessionData, type SessionHost, type SessionState, stateOf
  *
  * @example
  * ```ts
- * const budget = COOKIE_BYTES * 3; // the default maxCookies
+ * const chunks = Math.ceil(sealedLength / COOKIE_BYTES); // a lower bound on the cookies needed
  * ```
  */
 export const COOKIE_BYTES = 4096;
+/**
+ * Default budget of one session in a request's `Cookie` header, in bytes (`name=value` of every
+ * chunk and the `; ` between them). curl, nginx and Apache refuse a request header over 8 KB by
+ * default (curl drops cookies to stay under 8190 bytes, the longest names first: the main cookie
+ * goes, the user is logged out); 6144 leaves about 2 KB for the site's other cookies. docs/format.md.
+ */
+const COOKIE_BUDGET = 6144;
+/** The most chunks a session may ever span (`maxCookies` range). */
+const MAX_CHUNKS = 20;
+const NO_NAMES: readonly string[] = Object.freeze([]);
+/** Warnings already printed (one per distinct configuration and process). */
+const warned = new Set<string>();
+/** Prints a configuration warning once per process, as the Redis store's default log does. */
+function warnOnce(message: string): void {
+  if (warned.has(message) || warned.size >= 100) return;
+  warned.add(message);
+  console.warn(message);
+}
 const DEFAULT_IDLE = 86_400;
 const DEFAULT_ABSOLUTE = 14 * 86_400;
 
@@ -72,8 +90,20 @@ export interface SessionOptions {
    * that active users stay logged in. Default true.
    */
   rolling?: boolean;
-  /** How many cookies one session may span (chunks of 4096 bytes). Default 3. */
+  /**
+   * How many cookies one session may span (chunks of 4096 bytes). Default: as many as
+   * `maxCookieBytes` needs (2 for the default budget).
+   */
   maxCookies?: number;
+  /**
+   * The most bytes one session may add to a request's `Cookie` header (`name=value` of every chunk
+   * and the `; ` between them); past it `set()` throws `CookieTooLargeError`. Default 6144, so that
+   * the whole header, the site's other cookies included, stays under the 8 KB that curl, nginx and
+   * Apache accept by default. A budget above 6144 is accepted with a warning at construction.
+   * Without this option, an explicit `maxCookies` keeps its budget of `maxCookies × 4096` bytes
+   * (and warns when that is above 6144).
+   */
+  maxCookieBytes?: number;
   /**
    * Remember destroyed sessions so a replayed logged-out cookie stays dead, and end every session of
    * a user at once (`revokeAll`, with {@link SessionOptions.subject}). Checked on every open; a store
@@ -156,7 +186,12 @@ interface Candidate {
   reissue: boolean;
 }
 
-type LoadState = SessionState & { source?: CookieSource; present?: string[] };
+type LoadState = SessionState & {
+  source?: CookieSource;
+  present?: string[];
+  /** Chunk cookies of the request that no token uses (orphans, leftovers): cleared at commit. */
+  stray?: readonly string[];
+};
 
 const OPTION_NAMES = [
   'sessionName',
@@ -166,6 +201,7 @@ const OPTION_NAMES = [
   'absoluteExpiry',
   'rolling',
   'maxCookies',
+  'maxCookieBytes',
   'revocation',
   'subject',
   'debug',
@@ -298,6 +334,8 @@ export class SessionEngine<T extends object = SessionData> {
   readonly #absolute: number;
   readonly #rolling: boolean;
   readonly #maxCookies: number;
+  /** Bytes one session may add to the Cookie header (`maxCookieBytes`). */
+  readonly #budget: number;
   readonly #revocation: RevocationStore | undefined;
   readonly #subject: string | undefined;
   readonly #debug: DebugLog | undefined;
@@ -342,12 +380,24 @@ export class SessionEngine<T extends object = SessionData> {
     this.#rolling = options.rolling ?? true;
     if (typeof this.#rolling !== 'boolean')
       throw expectedType(`${what}.rolling`, 'a boolean', options.rolling);
-    const maxCookies = options.maxCookies ?? 3;
-    if (!Number.isInteger(maxCookies) || maxCookies < 1 || maxCookies > 20) {
-      throw expectedRange(`${what}.maxCookies`, 'an integer from 1 to 20', maxCookies);
+    const maxCookiesOption = options.maxCookies;
+    if (
+      maxCookiesOption !== undefined &&
+      (!Number.isInteger(maxCookiesOption) || maxCookiesOption < 1 || maxCookiesOption > MAX_CHUNKS)
+    ) {
+      throw expectedRange(`${what}.maxCookies`, `an integer from 1 to ${MAX_CHUNKS}`, maxCookiesOption);
     }
-    this.#maxCookies = maxCookies;
-    this.cookieNames = Object.freeze(chunkNames(this.cookieName, maxCookies));
+    const budgetOption = options.maxCookieBytes;
+    if (
+      budgetOption !== undefined &&
+      (!Number.isInteger(budgetOption) || budgetOption < 1024 || budgetOption > MAX_CHUNKS * COOKIE_BYTES)
+    ) {
+      throw expectedRange(
+        `${what}.maxCookieBytes`,
+        `an integer from 1024 to ${MAX_CHUNKS * COOKIE_BYTES}`,
+        budgetOption,
+      );
+    }
     const rev = options.revocation;
     if (rev !== undefined && (typeof rev?.revoke !== 'function' || typeof rev?.isRevoked !== 'function')) {
       throw expectedType(`${what}.revocation`, 'a store with revoke() and isRevoked()', rev);
@@ -398,6 +448,23 @@ export class SessionEngine<T extends object = SessionData> {
     // Chunked: the first value carries "<count>." in front (count ≤ 20).
     this.#chunkCapacity = COOKIE_BYTES - overhead(`${this.cookieName}.19`) - 3;
 
+    // The budget: `maxCookieBytes`, else `maxCookies` full cookies (as before it existed), else
+    // 6144 bytes; the cookie count follows from the budget unless given.
+    this.#budget =
+      budgetOption ?? (maxCookiesOption === undefined ? COOKIE_BUDGET : maxCookiesOption * COOKIE_BYTES);
+    const maxCookies = maxCookiesOption ?? Math.min(MAX_CHUNKS, this.#cookiesNeeded(this.#budget));
+    this.#maxCookies = maxCookies;
+    this.cookieNames = Object.freeze(chunkNames(this.cookieName, maxCookies));
+    if (this.#budget > COOKIE_BUDGET) {
+      const option =
+        budgetOption === undefined
+          ? `${what}.maxCookies is ${maxCookiesOption} (${maxCookies} cookies of up to ${COOKIE_BYTES} bytes)`
+          : `${what}.maxCookieBytes is ${budgetOption}`;
+      warnOnce(
+        `sealed-session: ${option}: session '${this.sessionName}' may add up to ${this.#budget} bytes to a request's Cookie header. curl, nginx and Apache refuse request headers over 8 KB (8190 bytes) by default, and curl then drops the session cookie (the user is logged out). Keep the budget at most ${COOKIE_BUDGET} bytes (the default maxCookieBytes) and keep large data on the server.`,
+      );
+    }
+
     if (extra.keyring) {
       this.ready = extra.keyring.then((ring) => {
         this.#ring = ring;
@@ -433,6 +500,18 @@ export class SessionEngine<T extends object = SessionData> {
     if (!this.#ring)
       throw new Error('sealed-session: the key is still being derived; await engine.ready first');
     return this.#ring;
+  }
+
+  /**
+   * How many opened tokens the cache holds now (at most the `cache` option; 0 when it is off).
+   *
+   * @example
+   * ```ts
+   * metrics.gauge('session_cache_entries', engine.cacheSize);
+   * ```
+   */
+  get cacheSize(): number {
+    return this.#cache?.size ?? 0;
   }
 
   /** A session for this request. Cheap: nothing is parsed or opened until the session is used. */
@@ -516,37 +595,93 @@ export class SessionEngine<T extends object = SessionData> {
     );
   }
 
-  #read(source: CookieSource): { token: string | undefined; present: string[] } {
-    if (source === undefined || source === null || source === '') return { token: undefined, present: [] };
+  #read(source: CookieSource): {
+    token: string | undefined;
+    present: string[];
+    stray: readonly string[];
+  } {
+    if (source === undefined || source === null || source === '')
+      return { token: undefined, present: [], stray: NO_NAMES };
     let get: (name: string) => string | undefined;
     if (typeof source === 'function') get = source;
     else if (typeof source === 'string') get = (name) => findCookie(source, name);
     else {
       this.#log('unparsable-cookie-header');
-      return { token: undefined, present: [] };
+      return { token: undefined, present: [], stray: NO_NAMES };
     }
     const first = get(this.cookieName);
-    if (first === undefined) return { token: undefined, present: [] };
-    const present = [this.cookieName];
-    const dot = first.indexOf('.');
-    if (dot === -1) return { token: first, present };
-    // Chunked: "<count>.<part0>", then <name>.1 … <name>.<count-1>. One spelling of the count too.
-    const text = first.slice(0, dot);
-    const count = Number(text);
-    if (String(count) !== text || !Number.isInteger(count) || count < 2 || count > this.#maxCookies) {
-      return { token: first, present }; // legacy or foreign value; the openers refuse it if bad
+    if (first === undefined) {
+      // Chunks without their main cookie (a client that dropped it, e.g. curl over 8 KB): orphans.
+      const stray = this.#strays(source, get, 1);
+      return { token: undefined, present: [...stray], stray };
     }
-    let token = first.slice(dot + 1);
+    const present = [this.cookieName];
+    const count = this.#chunkCount(first);
+    if (count === 0) {
+      const stray = this.#strays(source, get, 1);
+      return { token: first, present: stray.length === 0 ? present : [...present, ...stray], stray };
+    }
+    // Chunked: "<count>.<part0>", then <name>.1 … <name>.<count-1>.
+    let token = first.slice(first.indexOf('.') + 1);
     for (let i = 1; i < count; i++) {
       const part = get(`${this.cookieName}.${i}`);
       if (part === undefined) {
         this.#log('missing-chunk');
-        return { token: undefined, present };
+        return { token: undefined, present, stray: NO_NAMES };
       }
       present.push(`${this.cookieName}.${i}`);
       token += part;
     }
-    return { token, present };
+    const stray = this.#strays(source, get, count);
+    for (const name of stray) present.push(name);
+    return { token, present, stray };
+  }
+
+  /** The chunk count of a main cookie value (`<count>.<part 0>`), or 0 when it is not chunked. */
+  #chunkCount(first: string): number {
+    const dot = first.indexOf('.');
+    if (dot === -1) return 0;
+    // One spelling of the count too.
+    const text = first.slice(0, dot);
+    const count = Number(text);
+    if (String(count) !== text || !Number.isInteger(count) || count < 2 || count > this.#maxCookies) {
+      return 0; // legacy or foreign value; the openers refuse it if bad
+    }
+    return count;
+  }
+
+  /**
+   * Chunk cookies of the request that the token does not use, from `<name>.<from>` on: orphans that
+   * came without their main cookie, and leftovers of a larger session. A Cookie header is searched
+   * only when it holds `<name>.` at all (up to the 20-chunk maximum); a lookup function, up to
+   * `maxCookies`.
+   */
+  #strays(
+    source: CookieSource,
+    get: (name: string) => string | undefined,
+    from: number,
+  ): readonly string[] {
+    const prefix = `${this.cookieName}.`;
+    let end = this.#maxCookies;
+    if (typeof source === 'string') {
+      if (!source.includes(prefix)) return NO_NAMES;
+      end = MAX_CHUNKS;
+    }
+    let out: string[] | undefined;
+    for (let i = from; i < end; i++) {
+      if (get(prefix + i) !== undefined) (out ??= []).push(prefix + i);
+    }
+    return out ?? NO_NAMES;
+  }
+
+  /** Clears for the stray chunks of a session nobody used (read without opening anything). */
+  #clearStrays(source: CookieSource): string[] {
+    if (typeof source !== 'string' && typeof source !== 'function') return [];
+    if (typeof source === 'string' && !source.includes(`${this.cookieName}.`)) return [];
+    const get = typeof source === 'string' ? (name: string) => findCookie(source, name) : source;
+    const first = get(this.cookieName);
+    const from = first === undefined ? 1 : Math.max(1, this.#chunkCount(first));
+    return this.#strays(source, get, from).map((n) => this.#serialize(n, '', 0));
   }
 
   /** Lazy first use (synchronous): an asynchronous revocation answer cannot be waited for here. */
@@ -563,8 +698,9 @@ export class SessionEngine<T extends object = SessionData> {
     const st = state as LoadState;
     state.loaded = true;
     const now = Date.now();
-    const { token, present } = this.#read(st.source);
+    const { token, present, stray } = this.#read(st.source);
     st.present = present;
+    st.stray = stray;
     st.source = undefined;
     const candidate = token === undefined ? undefined : this.#candidate(token, now);
     if (candidate === undefined) {
@@ -738,15 +874,34 @@ export class SessionEngine<T extends object = SessionData> {
     return length <= this.#singleCapacity ? 1 : Math.ceil(length / this.#chunkCapacity);
   }
 
+  /** Bytes a token of `length` adds to the Cookie header in `count` cookies (`a=2.x; a.1=y`). */
+  #headerBytes(length: number, count: number): number {
+    if (count === 1) return this.cookieName.length + 1 + length;
+    let bytes = length + String(count).length + 1 + count * (this.cookieName.length + 1) + 2 * (count - 1);
+    for (let i = 1; i < count; i++) bytes += 1 + String(i).length;
+    return bytes;
+  }
+
+  /** The cookies a token of `length` needs, or 0 when over `maxCookies` or the byte budget. */
+  #fit(length: number): number {
+    const count = this.#cookiesNeeded(length);
+    return count <= this.#maxCookies && this.#headerBytes(length, count) <= this.#budget ? count : 0;
+  }
+
+  #tooLarge(length: number): CookieTooLargeError {
+    const count = this.#cookiesNeeded(length);
+    return count > this.#maxCookies
+      ? new CookieTooLargeError(count * COOKIE_BYTES, this.#maxCookies * COOKIE_BYTES)
+      : new CookieTooLargeError(this.#headerBytes(length, count), this.#budget);
+  }
+
   #checkSize(state: SessionState, data: Record<string, unknown>): void {
     // Also throws, as before, for values JSON cannot hold (BigInt, cycles).
     const json = JSON.stringify(this.#payload(state, data));
     // A UTF-16 code unit is at most 3 UTF-8 bytes: far from the limit, no need to encode.
-    if (this.#cookiesNeeded(base64Length(TOKEN_OVERHEAD + json.length * 3)) <= this.#maxCookies) return;
-    const needed = this.#cookiesNeeded(base64Length(TOKEN_OVERHEAD + utf8(json).length));
-    if (needed > this.#maxCookies) {
-      throw new CookieTooLargeError(needed * COOKIE_BYTES, this.#maxCookies * COOKIE_BYTES);
-    }
+    if (this.#fit(base64Length(TOKEN_OVERHEAD + json.length * 3)) !== 0) return;
+    const length = base64Length(TOKEN_OVERHEAD + utf8(json).length);
+    if (this.#fit(length) === 0) throw this.#tooLarge(length);
   }
 
   /** One Set-Cookie value; the precomputed suffix unless a per-response override or a deletion. */
@@ -787,8 +942,8 @@ export class SessionEngine<T extends object = SessionData> {
    * `expired-at-commit`.
    */
   commit(session: Session<T>): string[] {
-    const s = stateOf(session) as SessionState & { present?: string[] };
-    if (!s.loaded) return [];
+    const s = stateOf(session) as LoadState;
+    if (!s.loaded) return this.#clearStrays(s.source);
     const now = Date.now();
     const present = s.present ?? [];
 
@@ -803,7 +958,11 @@ export class SessionEngine<T extends object = SessionData> {
       s.valid &&
       s.idleExpiresAt !== undefined &&
       s.idleExpiresAt - now < (this.#idle * 1000) / 2;
-    if (!s.changed && !s.reissue && !dueForRefresh) return [];
+    if (!s.changed && !s.reissue && !dueForRefresh) {
+      // Nothing to write; chunks no token uses are still expired (same path and domain).
+      const stray = s.stray ?? NO_NAMES;
+      return stray.length === 0 ? [] : stray.map((n) => this.#serialize(n, '', 0, s.cookieOptions));
+    }
 
     if (s.expiresAt !== undefined && s.expiresAt <= now) {
       // The absolute deadline passed during the request: the session is over. Said in the debug
@@ -823,11 +982,9 @@ export class SessionEngine<T extends object = SessionData> {
       s.cookieOptions?.maxAge ?? this.#cookie.maxAge ?? Math.max(0, Math.floor((deadline - now) / 1000));
 
     const out: string[] = [];
-    const count = this.#cookiesNeeded(token.length);
-    if (count > this.#maxCookies) {
-      // set() checks sizes; this guards changes made behind its back (mutated nested objects).
-      throw new CookieTooLargeError(count * COOKIE_BYTES, this.#maxCookies * COOKIE_BYTES);
-    }
+    const count = this.#fit(token.length);
+    // set() checks sizes; this guards changes made behind its back (mutated nested objects).
+    if (count === 0) throw this.#tooLarge(token.length);
     if (count === 1) out.push(this.#setCookie(this.cookieName, token, maxAge, s.cookieOptions));
     else {
       const size = Math.ceil(token.length / count);
