@@ -1,6 +1,8 @@
 // Tests that kill the mutants StrykerJS left alive in src/core (docs/mutation.md): exact reason
 // codes, exact error messages ("expected X, got Y") and exact boundaries, through the public API.
-import { describe, expect, it } from 'vitest';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes } from '@noble/hashes/utils.js';
+import { describe, expect, it, vi } from 'vitest';
 import { checkDeriveOptions, deriveKey, deriveKeyring, setNativePwhash } from '../../src/core/kdf.js';
 import { sealJson, sealTimes, tryOpen, tryOpenText } from '../../src/core/token.js';
 import {
@@ -454,5 +456,92 @@ describe('kdf: derive options', () => {
     } finally {
       setNativePwhash(undefined);
     }
+  });
+});
+
+// Module-level constants (MIN_BYTES, MAX_TIME_MS, KID_LABEL, EXPECTED_KEY, DEFAULT_SALT, the
+// portable backend's name…) are evaluated once, when the module loads. StrykerJS (ignoreStatic)
+// activates such a mutant in a beforeAll, after this file's static imports ran, so a test that uses
+// the statically imported module can never see it (docs/mutation.md). These tests load a fresh copy
+// of the core inside the test, while the mutant is active.
+async function freshCore() {
+  vi.resetModules();
+  const index = await import('../../src/index.js');
+  return {
+    ...index,
+    token: await import('../../src/core/token.js'),
+    kdf: await import('../../src/core/kdf.js'),
+    backendModule: await import('../../src/core/backend.js'),
+    base64: await import('../../src/internal/base64.js'),
+  };
+}
+
+describe('module-level constants, with the core loaded inside the test', () => {
+  const key = Uint8Array.from({ length: 32 }, (_, i) => 255 - i);
+
+  it('token.ts: 57 bytes is the shortest token, 2106-02-07T06:28:15Z the last second, 65536 characters the longest', async () => {
+    const c = await freshCore();
+    const r = c.createKeyring(key);
+    const b57 = new Uint8Array(57);
+    b57[0] = 1;
+    expect(c.token.tryOpenText(c.base64.toBase64Url(b57), r, 'c', 0)).toEqual({
+      ok: false,
+      reason: 'unknown-key',
+    });
+    expect(c.token.tryOpenText(c.base64.toBase64Url(b57.subarray(0, 56)), r, 'c', 0)).toEqual({
+      ok: false,
+      reason: 'malformed',
+    });
+    expect(c.token.tryOpenText('A'.repeat(65_536), r, 'c', 0)).toEqual({ ok: false, reason: 'version' });
+    expect(c.token.tryOpenText('A'.repeat(65_537), r, 'c', 0)).toEqual({ ok: false, reason: 'malformed' });
+    const last = 0xffff_ffff * 1000;
+    const t = c.token.sealTimes(1, r, 'c', { createdAt: last, expiresAt: last, idleExpiresAt: last });
+    expect(c.token.tryOpenText(t, r, 'c', last - 1)).toEqual({
+      ok: true,
+      text: '1',
+      createdAt: last,
+      idleExpiresAt: last,
+      expiresAt: last,
+      rotated: false,
+    });
+    expect((thrown(() => c.token.sealTimes(1, r, 'c', { createdAt: last + 1 })) as Error).message).toBe(
+      `createdAt: expected a time from 1970 to 2106-02-07T06:28:15Z in ms, got ${last + 1}`,
+    );
+    expect(c.TOKEN_VERSION).toBe(1);
+    expect(c.base64.fromBase64Url(t)![0]).toBe(1);
+    expect((thrown(() => c.token.checkLifetime('x', 2 ** 31)) as Error).message).toBe(
+      'x: expected an integer number of seconds from 1 to 2147483647, got 2147483648',
+    );
+  });
+
+  it('keyring.ts: the key id is SHA-256("sealed-session/v1/key-id" || key)[0..4]', async () => {
+    const c = await freshCore();
+    const t = c.seal(1, c.createKeyring(key), { context: 'c' });
+    const id = sha256(concatBytes(new TextEncoder().encode('sealed-session/v1/key-id'), key)).subarray(0, 4);
+    expect(c.base64.fromBase64Url(t)!.subarray(1, 5)).toEqual(id);
+  });
+
+  it('keys.ts: base64url and padded base64 keys are read; the key error names the three spellings', async () => {
+    const c = await freshCore();
+    const t = c.seal(1, c.createKeyring(key), { context: 'c' });
+    for (const spelling of [toBase64Url(key), Buffer.from(key).toString('base64')]) {
+      expect(c.open(t, c.createKeyring(spelling), { context: 'c' }).value).toBe(1);
+    }
+    expect((thrown(() => c.createKeyring('nope')) as Error).message).toBe(
+      'key: expected a 32-byte key (Uint8Array, 64 hex characters or base64 of 32 bytes), got a string of 4 characters',
+    );
+  });
+
+  it('kdf.ts: without a salt, the @fastify/secure-session default salt', async () => {
+    const c = await freshCore();
+    expect(c.kdf.checkDeriveOptions({ secret: 's'.repeat(32) }).salt).toEqual(
+      Uint8Array.from(Buffer.from('mq9hDxBVDbspDR6nLfFT1g==', 'base64')),
+    );
+  });
+
+  it('backend.ts: the portable backend is named noble and is the default', async () => {
+    const c = await freshCore();
+    expect(c.backendModule.portableBackend.name).toBe('noble');
+    expect(c.backendModule.backend()).toBe(c.backendModule.portableBackend);
   });
 });

@@ -1,6 +1,6 @@
 // Tests that kill the mutants StrykerJS left alive in src/session (docs/mutation.md): exact errors
 // ("expected X, got Y"), exact defaults and exact boundaries.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { checkCookieName, resolveCookieOptions } from '../../src/session/cookie-options.js';
 import { MemoryRevocationStore } from '../../src/session/revocation.js';
 import { Session, type SessionHost, type SessionState } from '../../src/session/session.js';
@@ -428,5 +428,83 @@ describe('Session (over a host that loads once and refuses data over 2 keys)', (
     expect(s.expiresAt).toBe(3);
     state.idleExpiresAt = 2;
     expect(s.expiresAt).toBe(2);
+  });
+});
+
+// Module-level constants (the cookie-option regexes, PRIORITIES, DEFAULT_LIFETIME, Session's static
+// block) are evaluated once, when the module loads; StrykerJS (ignoreStatic) activates such a mutant
+// in a beforeAll, after this file's static imports ran (docs/mutation.md). These tests load a fresh
+// copy of the module inside the test, while the mutant is active.
+async function fresh<T>(load: () => Promise<T>): Promise<T> {
+  vi.resetModules();
+  return load();
+}
+
+describe('module-level constants, with the module loaded inside the test', () => {
+  it('cookie-options.ts: names, domains, paths and priorities', async () => {
+    const c = await fresh(() => import('../../src/session/cookie-options.js'));
+    const name = 'name: expected a cookie name (RFC 6265 token characters), got ';
+    expect(c.checkCookieName('name', "a!#$%&'*+-.^_`|~9Z")).toBe("a!#$%&'*+-.^_`|~9Z");
+    for (const [n, shown] of [
+      ['', 'a string of 0 characters'],
+      ['a b', 'a string of 3 characters'],
+      [' a', 'a string of 2 characters'],
+      ['a ', 'a string of 2 characters'],
+      ['a;', 'a string of 2 characters'],
+      ['(a', 'a string of 2 characters'],
+    ] as const) {
+      expect(msg(() => c.checkCookieName('name', n))).toBe(name + shown);
+    }
+    for (const d of ['example.com', '.example.com', 'a.b-c.d', 'A1.EXAMPLE', `${'a'.repeat(63)}.com`, 'x']) {
+      expect(c.resolveCookieOptions('s', { domain: d }).domain).toBe(d);
+    }
+    const dom = 'cookie.domain: expected a domain name (letters, digits, - and .), got ';
+    for (const d of [
+      'a b',
+      ' example.com',
+      'example.com ',
+      '-a.com',
+      'a-.com',
+      'a..com',
+      '..a',
+      '.',
+      `${'a'.repeat(64)}.com`,
+      `a.${'b'.repeat(64)}`,
+      'a.-b',
+      'a.b-',
+      'a_b.com',
+      'a.b_c',
+    ]) {
+      expect(msg(() => c.resolveCookieOptions('s', { domain: d }))).toBe(
+        `${dom}a string of ${d.length} characters`,
+      );
+    }
+    for (const p of ['/', '/a b', '/~!$%&()*+,-.:=@[]^_`{|}', '/>?']) {
+      expect(c.resolveCookieOptions('s', { path: p }).path).toBe(p);
+    }
+    const path = "cookie.path: expected a path starting with '/' without ';' or control characters, got ";
+    for (const p of ['/a;', '/a<', '/a\u001f', '/a\u007f', '/é']) {
+      expect(msg(() => c.resolveCookieOptions('s', { path: p }))).toBe(
+        `${path}a string of ${p.length} characters`,
+      );
+    }
+    for (const v of ['low', 'medium', 'high'] as const)
+      expect(c.resolveCookieOptions('s', { priority: v }).priority).toBe(v);
+    expect(msg(() => c.resolveCookieOptions('s', { priority: '' as never }))).toBe(
+      "cookie.priority: expected 'low', 'medium' or 'high', got a string of 0 characters",
+    );
+  });
+
+  it('revocation.ts: the default lifetime is 14 days', async () => {
+    const r = await fresh(() => import('../../src/session/revocation.js'));
+    expect(new r.MemoryRevocationStore().lifetime).toBe(1_209_600);
+  });
+
+  it("session.ts: stateOf reads the session's state (assigned by the class's static block)", async () => {
+    const m = await fresh(() => import('../../src/session/session.js'));
+    const state = { loaded: true, data: { a: 1 } } as unknown as SessionState;
+    const s = new m.Session({} as SessionHost, state);
+    expect(m.stateOf(s)).toBe(state);
+    expect(s.get('a')).toBe(1);
   });
 });
