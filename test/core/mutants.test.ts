@@ -3,7 +3,9 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it, vi } from 'vitest';
+import { backend, portableBackend, setBackend } from '../../src/core/backend.js';
 import { checkDeriveOptions, deriveKey, deriveKeyring, setNativePwhash } from '../../src/core/kdf.js';
+import { loadSodium, type Sodium, sodiumBackend, useNativeBackend } from '../../src/core/native.js';
 import { sealJson, sealTimes, tryOpen, tryOpenText } from '../../src/core/token.js';
 import {
   createKeyring,
@@ -543,5 +545,194 @@ describe('module-level constants, with the core loaded inside the test', () => {
     const c = await freshCore();
     expect(c.backendModule.portableBackend.name).toBe('noble');
     expect(c.backendModule.backend()).toBe(c.backendModule.portableBackend);
+  });
+});
+
+describe('sodium backend: pool, scratch and bounds (over a recording sodium-native)', () => {
+  const real = loadSodium();
+  if (!real) throw new Error('sodium-native must be installed for this suite');
+  /** sodium-native whose randombytes_buf writes a counter pattern and records each buffer. */
+  const recording = () => {
+    const fills: Uint8Array[] = [];
+    const plains: Uint8Array[] = [];
+    let counter = 0;
+    const fake: Sodium = Object.create(real, {
+      randombytes_buf: {
+        value: (buf: Uint8Array) => {
+          fills.push(buf);
+          for (let i = 0; i < buf.length; i++) buf[i] = (counter++ % 251) + 1;
+        },
+      },
+      crypto_aead_xchacha20poly1305_ietf_encrypt: {
+        value: (...args: Parameters<Sodium['crypto_aead_xchacha20poly1305_ietf_encrypt']>) => {
+          plains.push(args[1]);
+          return real.crypto_aead_xchacha20poly1305_ietf_encrypt(...args);
+        },
+      },
+    });
+    return { b: sodiumBackend(fake), fills, plains };
+  };
+
+  it('one pool of 128 nonces (3072 bytes) serves 128 draws of 24 bytes in order; the 129th refills it', () => {
+    const { b, fills } = recording();
+    const first = b.randomBytes(24);
+    expect(fills.length).toBe(1);
+    expect(fills[0]!.length).toBe(3072);
+    expect(Array.from(first)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    for (let i = 1; i < 128; i++) {
+      const r = b.randomBytes(24);
+      expect(r[0]).toBe(((24 * i) % 251) + 1);
+    }
+    expect(fills.length).toBe(1);
+    // handed-out bytes are wiped from the pool
+    expect(fills[0]!.every((x) => x === 0)).toBe(true);
+    b.randomBytes(24);
+    expect(fills.length).toBe(2);
+    expect(fills[1]).toBe(fills[0]);
+  });
+
+  it('a draw of exactly the pool size goes through the pool; one byte more is drawn directly', () => {
+    const { b, fills } = recording();
+    expect(b.randomBytes(3072).length).toBe(3072);
+    expect(fills.map((f) => f.length)).toEqual([3072]);
+    const big = b.randomBytes(3073);
+    expect(fills.map((f) => f.length)).toEqual([3072, 3073]);
+    expect(big[0]).toBe((3072 % 251) + 1);
+    expect(fills[1]!.buffer).toBe(big.buffer);
+    // a draw that does not fit the rest of the pool refills it first
+    const { b: b2, fills: f2 } = recording();
+    b2.randomBytes(3000);
+    b2.randomBytes(72);
+    expect(f2.length).toBe(1);
+    b2.randomBytes(1);
+    expect(f2.length).toBe(2);
+  });
+
+  it('open: under 16 bytes is undefined, exactly a tag opens to an empty plaintext, a bad tag is undefined', () => {
+    const { b } = recording();
+    const key = new Uint8Array(32).fill(1);
+    const nonce = new Uint8Array(24).fill(2);
+    const ad = new Uint8Array([1, 2, 3]);
+    const empty = b.seal(key, nonce, new Uint8Array(0), ad);
+    expect(empty.length).toBe(16);
+    expect(Array.from(b.open(key, nonce, empty, ad)!)).toEqual([]);
+    for (const n of [0, 5, 15]) expect(b.open(key, nonce, empty.subarray(0, n), ad)).toBeUndefined();
+    const bad = Uint8Array.from(empty);
+    bad[0]! ^= 1;
+    expect(b.open(key, nonce, bad, ad)).toBeUndefined();
+    const sealed = b.seal(key, nonce, new Uint8Array([9, 8, 7]), ad);
+    expect(sealed.length).toBe(19);
+    expect(Array.from(b.open(key, nonce, sealed, ad)!)).toEqual([9, 8, 7]);
+    expect(portableBackend.seal(key, nonce, new Uint8Array([9, 8, 7]), ad)).toEqual(sealed);
+  });
+
+  it('sealToken: the plaintext scratch is reused and wiped; large and non-ASCII payloads fit', () => {
+    const { b, plains } = recording();
+    const r = createKeyring(k1);
+    setBackend(b);
+    try {
+      const a = seal({ a: 1 }, r, { context: 'c', now: T0 });
+      const c = seal({ c: 2 }, r, { context: 'c', now: T0 });
+      expect(plains.length).toBe(2);
+      expect(plains[0]!.buffer).toBe(plains[1]!.buffer); // one scratch buffer
+      expect(plains[0]!.length).toBe(12 + '{"a":1}'.length);
+      expect(plains.every((p) => p.every((x) => x === 0))).toBe(true); // wiped after use
+      expect(open(a, r, { context: 'c', now: T0 }).value).toEqual({ a: 1 });
+      expect(open(c, r, { context: 'c', now: T0 }).value).toEqual({ c: 2 });
+      for (const v of ['x'.repeat(20_000), 'é'.repeat(6_000), '€'.repeat(5_500)]) {
+        const t = seal(v, r, { context: 'c', now: T0 });
+        setBackend(portableBackend);
+        expect(open(t, r, { context: 'c', now: T0 }).value).toBe(v);
+        setBackend(b);
+      }
+      // a given nonce (test vectors) is used as is
+      const nonce = new Uint8Array(24).fill(0xab);
+      const t = sealJson('1', r, 'c', { createdAt: T0 }, nonce);
+      expect(Array.from(fromBase64Url(t)!.subarray(5, 29))).toEqual(Array.from(nonce));
+      setBackend(portableBackend);
+      expect(sealJson('1', r, 'c', { createdAt: T0 }, nonce)).toBe(t);
+    } finally {
+      setBackend(portableBackend);
+    }
+  });
+});
+
+describe('native.ts: useNativeBackend', () => {
+  it('is the same backend on every call, and switches the AEAD to sodium-native', () => {
+    try {
+      expect(useNativeBackend()).toBe('sodium-native');
+      const first = backend();
+      expect(useNativeBackend()).toBe('sodium-native');
+      expect(backend()).toBe(first);
+      expect(loadSodium()).toBe(loadSodium());
+    } finally {
+      setBackend(portableBackend);
+      setNativePwhash(undefined);
+    }
+  });
+
+  it("plugs sodium-native's crypto_pwhash_async with Argon2id13 and a 32-byte output", async () => {
+    const real = loadSodium()!;
+    const calls: unknown[][] = [];
+    vi.resetModules();
+    vi.doMock('node:module', async (importOriginal) => {
+      const orig = await importOriginal<typeof import('node:module')>();
+      const fake = Object.create(real, {
+        crypto_pwhash_async: {
+          value: async (out: Uint8Array, ...rest: unknown[]) => {
+            calls.push([out.length, ...rest]);
+            out.fill(5);
+          },
+        },
+      });
+      return { ...orig, createRequire: () => () => fake };
+    });
+    try {
+      const native = await import('../../src/core/native.js');
+      const kdf = await import('../../src/core/kdf.js');
+      expect(native.useNativeBackend()).toBe('sodium-native');
+      const secret = 's'.repeat(32);
+      expect(await kdf.deriveKey({ secret, salt: 'a'.repeat(16) })).toEqual(new Uint8Array(32).fill(5));
+      expect(calls).toEqual([
+        [
+          32,
+          new TextEncoder().encode(secret),
+          new Uint8Array(16).fill(97),
+          3,
+          268_435_456,
+          real.crypto_pwhash_ALG_ARGON2ID13,
+        ],
+      ]);
+      native.useNativeBackend(); // still the same plugged hash
+      await kdf.deriveKey({ secret, salt: 'a'.repeat(16) });
+      expect(calls.length).toBe(2);
+    } finally {
+      vi.doUnmock('node:module');
+      vi.resetModules();
+    }
+  });
+
+  it('without sodium-native: loadSodium is null, the portable backend stays and no native hash is plugged', async () => {
+    vi.resetModules();
+    vi.doMock('node:module', async (importOriginal) => {
+      const orig = await importOriginal<typeof import('node:module')>();
+      return {
+        ...orig,
+        createRequire: () => () => {
+          throw Object.assign(new Error("Cannot find module 'sodium-native'"), { code: 'MODULE_NOT_FOUND' });
+        },
+      };
+    });
+    try {
+      const native = await import('../../src/core/native.js');
+      const backendModule = await import('../../src/core/backend.js');
+      expect(native.loadSodium()).toBeNull();
+      expect(native.loadSodium()).toBeNull();
+      expect(native.useNativeBackend()).toBe('noble');
+      expect(backendModule.backend()).toBe(backendModule.portableBackend);
+    } finally {
+      vi.doUnmock('node:module');
+      vi.resetModules();
+    }
   });
 });
