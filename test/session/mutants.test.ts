@@ -429,6 +429,24 @@ describe('Session (over a host that loads once and refuses data over 2 keys)', (
     state.idleExpiresAt = 2;
     expect(s.expiresAt).toBe(2);
   });
+
+  it('__proto__ is stored as a plain writable, enumerable, configurable own field; a refused one is removed', () => {
+    const { s, state } = make({ a: 1 });
+    s.set('__proto__', { x: 1 });
+    expect(Object.getOwnPropertyDescriptor(state.data, '__proto__')).toEqual({
+      value: { x: 1 },
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+    expect(JSON.stringify(s.toJSON())).toBe('{"a":1,"__proto__":{"x":1}}');
+    s.set('__proto__', 2);
+    expect(s.get('__proto__')).toBe(2);
+    const t = make({ a: 1, b: 2 });
+    expect(() => t.s.set('__proto__', 1)).toThrow('too big');
+    expect(Object.hasOwn(t.state.data, '__proto__')).toBe(false);
+    expect(Object.keys(t.state.data)).toEqual(['a', 'b']);
+  });
 });
 
 // Module-level constants (the cookie-option regexes, PRIORITIES, DEFAULT_LIFETIME, Session's static
