@@ -164,12 +164,13 @@ const DOT_SEGMENT = /(?:^|\/)\.{1,2}(?:\/|$)/;
  * The absolute URL of a raw request target (path and query exactly as received), or null when the
  * target is not in its one canonical spelling: it must start with `/`, hold no dot segment, no
  * encoded dot, slash or backslash in its path, no backslash at all, and read back unchanged through
- * the URL parser (so `/x/%2e%2e/admin`, `/x/../admin` or `/admin#x` never stand for `/admin`). The
+ * the URL parser, and hold no fragment (so `/x/%2e%2e/admin`, `/x/../admin` or `/admin#x` never stand for `/admin`). The
  * signature base then covers exactly the bytes the framework routes on.
  */
 export function canonicalTarget(origin: string, target: string): URL | null {
   if (typeof target !== 'string' || target.length === 0 || target.length > 8192) return null;
-  if (target.charCodeAt(0) !== 47 /* / */ || target.includes('\\')) return null;
+  // A fragment is never part of a request target, and routers drop it: refused, not signed.
+  if (target.charCodeAt(0) !== 47 /* / */ || target.includes('\\') || target.includes('#')) return null;
   const q = target.indexOf('?');
   const path = q < 0 ? target : target.slice(0, q);
   if (UNSAFE_PATH.test(path) || DOT_SEGMENT.test(path)) return null;
