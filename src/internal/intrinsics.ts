@@ -111,9 +111,19 @@ export const microtask = (fn: () => void): void => {
 const cryptoObj = G.crypto;
 const getRandom = cryptoObj?.getRandomValues;
 const CryptoKeyCtor: typeof CryptoKey | undefined = typeof CryptoKey === 'function' ? CryptoKey : undefined;
-/** `crypto.getRandomValues(out)` as it was at load time; returns `out`. */
+/**
+ * `crypto.getRandomValues(out)` as it was at load time; returns `out`. A shim that returns fresh
+ * bytes of the same length instead of filling `out` (a common jsdom test setup) has them copied
+ * into `out`; whatever comes back is still checked by `randomBytes`.
+ */
 export const getRandomValues = (out: Uint8Array): Uint8Array => {
-  apply(getRandom as AnyFn, cryptoObj, [out]);
+  const r = apply(getRandom as AnyFn, cryptoObj, [out]);
+  if (r !== out && isView(r)) {
+    try {
+      const n = lengthOf(out);
+      if (lengthOf(r as Uint8Array) === n) for (let i = 0; i < n; i++) out[i] = (r as Uint8Array)[i]! & 0xff;
+    } catch {}
+  }
   return out;
 };
 /** `v instanceof CryptoKey` against the load-time constructor (false where there is none). */

@@ -2,8 +2,11 @@
 // current Chromium, and leave behind only two shares that are useless apart (see ./shares.ts).
 import { expectedRange, expectedType } from '../core/errors.js';
 import {
+  apply,
   callStack,
   clearTimer,
+  defineProperty,
+  hasOwn,
   isArray,
   isDate,
   isKeyObject,
@@ -14,8 +17,9 @@ import {
   setTimer,
   timeOf,
 } from '../internal/intrinsics.js';
-import { KeystoreNameInUseError } from './errors.js';
+import { KeystoreReplacedError } from './errors.js';
 import { jsonNumber, jsonString } from './json.js';
+import { LEGACY_NAMESPACE, openLegacy } from './legacy.js';
 import {
   decodeKeyShare,
   encodeKeyShare,
@@ -26,7 +30,7 @@ import {
 } from './shares.js';
 import { NAMESPACE, readEntry, writeEntry } from './window-name.js';
 
-export { KeystoreNameInUseError } from './errors.js';
+export { KeystoreNameInUseError, KeystoreReplacedError } from './errors.js';
 export type { RestoreFailureReason } from './shares.js';
 
 /**
@@ -109,7 +113,11 @@ export type Callback<Keys extends string, T extends EventTypes> = (payload: Even
  * ```
  */
 export interface ConstructorOptions<Keys extends string> {
-  /** Distinct name per store in a page (default `'default'`). Not secret: it names the shares. */
+  /**
+   * Name of the store (default `'default'`). Not secret: it names the shares. A second store built
+   * with a name in use takes over from the first, which is disposed (it then throws
+   * `KeystoreReplacedError`): give stores that must coexist distinct names.
+   */
   name?: string;
   /** Called on every successful `get`, with the caller's stack, to audit who reads keys. */
   onAccess?: (keyName: Keys, callStack?: string) => void;
@@ -133,12 +141,53 @@ interface Entry<V> {
 // setTimeout clamps longer delays to 1 ms: longer expiries are reached in chunks of at most this.
 const MAX_DELAY = 0x7fffffff;
 const DEFAULT_MAX_RESTORE_AGE = 10_000;
+const KEY_BYTES = 32;
 
-// Names in use in this page, shared by every copy of this module loaded in the same realm.
-const REGISTRY = Symbol.for('sealed-session/keystore#names');
+// Stores in use in this page, by name: the function that retires each. Shared by every copy of this
+// module loaded in the same realm, so that a second copy takes over too. A null-prototype object
+// read with load-time built-ins (no `Map`/`Set` method a page could replace after load).
+type Retire = () => void;
+const REGISTRY = Symbol.for('sealed-session/keystore#stores');
 const shared = globalThis as Record<symbol, unknown>;
-if (!(shared[REGISTRY] instanceof Set)) shared[REGISTRY] = new Set<string>();
-const names = shared[REGISTRY] as Set<string>;
+if (typeof shared[REGISTRY] !== 'object' || shared[REGISTRY] === null) {
+  defineProperty(shared, REGISTRY, { __proto__: null, value: { __proto__: null } } as PropertyDescriptor);
+}
+const stores = shared[REGISTRY] as Record<string, Retire | undefined>;
+
+/** The clock and timers of one store, taken when it is built (see `captureClock`). */
+interface Clock {
+  now(): number;
+  set(fn: () => void, ms: number): unknown;
+  clear(id: unknown): void;
+}
+
+const LOAD_CLOCK: Clock = { now, set: setTimer, clear: clearTimer };
+
+/**
+ * `Date.now`, `setTimeout` and `clearTimeout` as they are when a store is built, so that fake timers
+ * installed before `new SessionKeystore()` (Jest, Vitest, @sinonjs/fake-timers) drive it. They are
+ * captured by value and called through the load-time `Reflect.apply`: a script that replaces them
+ * after construction cannot touch this store's clock. Falls back to the load-time ones when they are
+ * missing.
+ */
+function captureClock(): Clock {
+  const g = globalThis as { Date?: { now?: unknown }; setTimeout?: unknown; clearTimeout?: unknown };
+  const D = g.Date;
+  const n = D?.now;
+  const st = g.setTimeout;
+  const ct = g.clearTimeout;
+  if (typeof n !== 'function' || typeof st !== 'function' || typeof ct !== 'function') return LOAD_CLOCK;
+  return {
+    now: () => {
+      const t = apply(n as () => unknown, D, []);
+      return typeof t === 'number' && t - t === 0 ? t : now();
+    },
+    set: (fn, ms) => apply(st as (f: () => void, m: number) => unknown, globalThis, [fn, ms]),
+    clear: (id) => {
+      apply(ct as (i: unknown) => void, globalThis, [id]);
+    },
+  };
+}
 
 type AnyListener = (payload: unknown) => void;
 
@@ -206,7 +255,14 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
   // setTimeout, not 100); `get` re-checks expiry itself anyway.
   #timer: unknown;
   #timerAt = Infinity;
+  // The timer is armed for #timerAt itself (not a chunk of a longer delay): when it fires, what is
+  // due at #timerAt expires even if the clock says slightly less (legacy fake timers fake only
+  // `setTimeout`; a browser may fire a millisecond early). Only ever earlier, never later.
+  #timerFinal = false;
   #disposed = false;
+  #replaced = false;
+  readonly #clock: Clock;
+  readonly #retire: Retire;
   readonly #onPageHide: (e: Event) => void;
   readonly #onPageShow: (e: Event) => void;
 
@@ -227,8 +283,17 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
     }
     const survive = options.reloadSurvival ?? true;
     if (typeof survive !== 'boolean') throw expectedType('options.reloadSurvival', 'a boolean', survive);
-    if (names.has(name)) throw new KeystoreNameInUseError(name);
-    names.add(name);
+    this.#clock = captureClock();
+    this.#retire = () => this.#retired();
+    // Take over from a store already using this name (possibly from another copy of the module): it
+    // is disposed first, leaving the shares in place, so that this store restores what it persisted.
+    const previous = hasOwn(stores, name) ? stores[name] : undefined;
+    if (typeof previous === 'function') {
+      try {
+        apply(previous, undefined, []);
+      } catch {}
+    }
+    stores[name] = this.#retire;
 
     this.name = name;
     this.#ns = NAMESPACE + name;
@@ -333,7 +398,7 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
     const old = this.#entries[key];
     this.#entries[key] = { value, expiresAt: exp };
     this.#touchKeyShare();
-    if (exp !== undefined && exp <= now()) {
+    if (exp !== undefined && exp <= this.#clock.now()) {
       this.#expire(key);
       return;
     }
@@ -347,14 +412,22 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
    * Returns the value, or `null` if absent or expired (an expired key is deleted and `expired`
    * is emitted). Emits `read` and calls `onAccess` on success.
    *
+   * `now` (ms, as in session-keystore) is the time to judge expiry by, honoured in the safe
+   * direction only: the later of `now` and the store's clock counts, so a `now` can expire a value
+   * early but never keep an expired one alive.
+   *
    * @example
    * ```ts
    * const token = store.get('token');
    * if (token === null) redirectToLogin();
+   * store.get('token', Date.now() + 30_000); // null if it expires within 30 s
    * ```
    */
-  get(key: Keys): Value | null {
-    const e = this.#live(key);
+  get(key: Keys, now?: number): Value | null {
+    if (now !== undefined && !(typeof now === 'number' && (now - now === 0 || now > 0 || now < 0))) {
+      throw expectedType('now', 'a ms timestamp', now);
+    }
+    const e = this.#live(key, now);
     if (!e) return null;
     this.#emit('read', { name: key });
     if (this.#opts.onAccess) call(this.#opts.onAccess, key, callStack(), true);
@@ -395,6 +468,7 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
    * ```
    */
   delete(key: Keys): void {
+    this.#usable();
     checkKey(key);
     if (!this.#entries[key]) return;
     delete this.#entries[key];
@@ -411,6 +485,7 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
    * ```
    */
   clear(): void {
+    this.#usable();
     for (const k in this.#entries) this.delete(k as Keys);
   }
 
@@ -443,35 +518,58 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
    */
   dispose(): void {
     if (this.#disposed) return;
+    const w = this.#win;
+    this.#stop();
+    if (w) {
+      this.#removeSealed();
+      try {
+        writeEntry(w, this.#ns, undefined);
+      } catch {}
+    }
+    if (hasOwn(stores, this.name) && stores[this.name] === this.#retire) delete stores[this.name];
+  }
+
+  // Internals --
+
+  /** Forgets values, listeners, timer and key; leaves the shares (and the name) alone. */
+  #stop(): void {
     this.#disposed = true;
-    clearTimer(this.#timer);
+    this.#clock.clear(this.#timer);
     this.#entries = { __proto__: null } as unknown as Record<string, Entry<Value>>;
     this.#listeners = { __proto__: null } as unknown as Record<string, AnyListener[]>;
     const w = this.#win;
     if (w) {
       w.removeEventListener('pagehide', this.#onPageHide);
       w.removeEventListener('pageshow', this.#onPageShow);
-      this.#removeSealed();
-      try {
-        writeEntry(w, this.#ns, undefined);
-      } catch {}
-      this.#key?.fill(0);
-      this.#key = undefined;
     }
-    names.delete(this.name);
+    const k = this.#key;
+    if (k) for (let i = 0; i < KEY_BYTES; i++) k[i] = 0;
+    this.#key = undefined;
   }
 
-  // Internals --
+  /** A newer store with this name took over: stop, keep its shares, and refuse every later use. */
+  #retired(): void {
+    if (this.#disposed) return;
+    this.#replaced = true;
+    this.#stop();
+  }
+
+  #usable(): void {
+    if (this.#replaced) throw new KeystoreReplacedError(this.name);
+  }
 
   #alive(): void {
+    this.#usable();
     if (this.#disposed) throw new TypeError(`SessionKeystore ${jsonString(this.name)}: used after dispose()`);
   }
 
-  #live(key: Keys): Entry<Value> | undefined {
+  #live(key: Keys, at?: number): Entry<Value> | undefined {
+    this.#usable();
     checkKey(key);
     const e = this.#entries[key];
     if (!e) return undefined;
-    if (e.expiresAt !== undefined && e.expiresAt <= now()) {
+    const t = this.#clock.now();
+    if (e.expiresAt !== undefined && e.expiresAt <= (at !== undefined && at > t ? at : t)) {
       this.#expire(key);
       return undefined;
     }
@@ -480,18 +578,24 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
 
   /** Makes sure the timer fires no later than `at` (ms); never earlier than needed matters less. */
   #arm(at: number): void {
-    if (at >= this.#timerAt) return;
-    clearTimer(this.#timer);
+    if (at >= this.#timerAt || this.#disposed) return;
+    this.#clock.clear(this.#timer);
     this.#timerAt = at;
-    const left = at - now();
+    const left = at - this.#clock.now();
     // setTimeout fires at once beyond 2^31-1 ms: a long expiry is reached in chunks.
-    this.#timer = setTimer(() => this.#tick(), left > MAX_DELAY ? MAX_DELAY : left < 0 ? 0 : left);
+    this.#timerFinal = left <= MAX_DELAY;
+    this.#timer = this.#clock.set(() => this.#tick(), left > MAX_DELAY ? MAX_DELAY : left < 0 ? 0 : left);
   }
 
-  /** Expires what is due by our clock (a chunk of a long expiry, or a timer that fired early, expires nothing) and re-arms. */
+  /**
+   * Expires what is due and re-arms. Due: by our clock, or by the time the timer was armed for when
+   * it was armed for that time (a chunk of a long expiry expires nothing early).
+   */
   #tick(): void {
+    const c = this.#clock.now();
+    const t = this.#timerFinal && this.#timerAt > c ? this.#timerAt : c;
     this.#timerAt = Infinity;
-    const t = now();
+    this.#timerFinal = false;
     let next = Infinity;
     for (const k in this.#entries) {
       const exp = this.#entries[k]!.expiresAt;
@@ -531,7 +635,7 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
     // The flat list `[key, value, expiry - t | null, ...]` as JSON text, written by our own code:
     // no array method, iterator or `toJSON` lookup is ever handed a value (THREATS 45).
     let json = '';
-    const t = now();
+    const t = this.#clock.now();
     for (const k in this.#entries) {
       const e = this.#entries[k]!;
       if (typeof e.value !== 'string') continue; // CryptoKeys stay in memory
@@ -570,23 +674,64 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
     if (reason) this.#fail(reason);
   }
 
-  /** One-shot restore: both shares are consumed before anything is checked. */
+  /**
+   * One-shot restore: our two shares, and the two that session-keystore 1.0.x may have left
+   * (`session-keystore:<name>`), are all consumed before anything is checked. Ours come first; the
+   * old ones fill in keys ours do not have (an upgrade) and are sealed in our format from then on.
+   */
   #tryRestore(w: Window): RestoreFailureReason | undefined {
-    let sealed: string | null = null;
-    try {
-      sealed = w.sessionStorage.getItem(this.#ns);
-      if (sealed !== null) w.sessionStorage.removeItem(this.#ns);
-    } catch {}
+    const sealed = take(w, this.#ns);
     let previous: unknown;
     try {
       previous = readEntry(w, this.#ns);
     } catch {}
+    const legacyNs = LEGACY_NAMESPACE + this.name;
+    const legacyStored = take(w, legacyNs);
+    let legacyName: unknown;
+    try {
+      legacyName = readEntry(w, legacyNs);
+      if (legacyName !== undefined) writeEntry(w, legacyNs, undefined);
+    } catch {}
     this.#touchKeyShare(); // replaces the previous key share with this page life's key
-    if (sealed === null) return undefined;
+    const t = this.#clock.now();
+    const expired: string[] = [];
+    const reason = sealed === null ? undefined : this.#openOwn(w, previous, sealed, t, expired);
+    let legacyReason: RestoreFailureReason | undefined;
+    if (legacyStored !== null || legacyName !== undefined) {
+      const ok = openLegacy(legacyName, legacyStored, (k, value, exp) => {
+        if (this.#entries[k]) return;
+        if (exp !== undefined && exp <= t) {
+          expired[expired.length] = k;
+          return;
+        }
+        this.#entries[k] = { value: value as Value, expiresAt: exp };
+        if (exp !== undefined) this.#arm(exp);
+      });
+      if (!ok)
+        legacyReason = legacyName === undefined || legacyStored === null ? 'missing-share' : 'malformed';
+    }
+    if (expired.length) {
+      microtask(() => {
+        for (let i = 0; i < expired.length; i++) {
+          this.#emit('expired', { name: expired[i] as Keys });
+          call(this.#opts.onExpired, expired[i]);
+        }
+      });
+    }
+    return reason ?? legacyReason;
+  }
+
+  #openOwn(
+    w: Window,
+    previous: unknown,
+    sealed: string,
+    t: number,
+    expired: string[],
+  ): RestoreFailureReason | undefined {
     const oldKey = decodeKeyShare(previous);
     if (!oldKey) return 'missing-share';
-    const r = openShare(oldKey, sealed, this.#context(w), now(), this.#maxAge);
-    oldKey.fill(0);
+    const r = openShare(oldKey, sealed, this.#context(w), t, this.#maxAge);
+    for (let i = 0; i < KEY_BYTES; i++) oldKey[i] = 0;
     if (!r.ok) return r.reason;
     let list: unknown;
     try {
@@ -604,8 +749,6 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
         return 'malformed';
       }
     }
-    const t = now();
-    const expired: string[] = [];
     for (let i = 0; i < list.length; i += 3) {
       const k = list[i] as string;
       const exp = list[i + 2] === null ? undefined : r.time + (list[i + 2] as number);
@@ -616,15 +759,18 @@ export class SessionKeystore<Keys extends string = string, Value extends Keystor
       this.#entries[k] = { value: list[i + 1] as Value, expiresAt: exp };
       if (exp !== undefined) this.#arm(exp);
     }
-    if (expired.length) {
-      microtask(() => {
-        for (let i = 0; i < expired.length; i++) {
-          this.#emit('expired', { name: expired[i] as Keys });
-          call(this.#opts.onExpired, expired[i]);
-        }
-      });
-    }
     return undefined;
+  }
+}
+
+/** Reads and removes a `sessionStorage` item: `null` when absent or when storage is unavailable. */
+function take(w: Window, key: string): string | null {
+  try {
+    const v = w.sessionStorage.getItem(key);
+    if (v !== null) w.sessionStorage.removeItem(key);
+    return v;
+  } catch {
+    return null;
   }
 }
 

@@ -280,32 +280,208 @@ describe('expiry (item 12)', () => {
   });
 });
 
-describe('names (item 13)', () => {
-  test('a second store with the same name is refused with a stable code; dispose() frees it', () => {
-    const name = fresh();
-    const a = new mod.SessionKeystore({ name });
-    a.set('k', 'from-a');
+describe('names (item 13): a second store with a name in use takes over', () => {
+  const replaced = (fn: () => unknown) => {
     let err: unknown;
     try {
-      new mod.SessionKeystore({ name });
+      fn();
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(mod.KeystoreNameInUseError);
-    expect((err as { code: string }).code).toBe('ERR_KEYSTORE_NAME_IN_USE');
-    expect(a.get('k')).toBe('from-a');
-    a.dispose();
-    expect(() => a.set('k', 'v')).toThrow(/after dispose/);
-    const b = new mod.SessionKeystore({ name });
-    expect(b.get('k')).toBeNull();
+    return err as { code?: string; message?: string } | undefined;
+  };
+
+  test('the newer store owns the name; every use of the older one throws ERR_KEYSTORE_REPLACED', () => {
+    const name = fresh();
+    const a = new mod.SessionKeystore({ name });
+    const aEvents = vi.fn();
+    a.on('expired', aEvents);
+    a.on('created', aEvents);
+    a.set('k', 'from-a', Date.now() + 1000);
+    const b = new mod.SessionKeystore({ name }); // neither throws nor shares a's memory
+    expect(b.get('k')).toBeNull(); // a new page life of the store: only what a persisted (nothing in Node)
+    const uses: Array<() => unknown> = [
+      () => a.get('k'),
+      () => a.has('k'),
+      () => a.expiresAt('k'),
+      () => a.set('k', 'v'),
+      () => a.delete('k'),
+      () => a.clear(),
+      () => a.persist(),
+    ];
+    for (const use of uses) {
+      const err = replaced(use);
+      expect(err).toBeInstanceOf(mod.KeystoreReplacedError);
+      expect(err?.code).toBe('ERR_KEYSTORE_REPLACED');
+      expect(err?.message).toContain(JSON.stringify(name));
+      expect(err?.message).not.toContain('from-a');
+    }
+    // a is disposed: its timer is gone and its listeners never run again.
+    aEvents.mockClear();
+    vi.advanceTimersByTime(1000);
+    expect(aEvents).not.toHaveBeenCalled();
+    b.set('k', 'from-b');
+    expect(b.get('k')).toBe('from-b');
+    expect(aEvents).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(0);
   });
 
-  test('two copies of the module share the registry', async () => {
+  test('dispose() of a replaced store does not free the name of the store that replaced it', () => {
     const name = fresh();
-    new mod.SessionKeystore({ name });
+    const a = new mod.SessionKeystore({ name });
+    const b = new mod.SessionKeystore({ name });
+    a.dispose(); // no-op: a is already disposed
+    b.set('k', 'v');
+    const c = new mod.SessionKeystore({ name }); // still takes over from b
+    expect(replaced(() => b.get('k'))?.code).toBe('ERR_KEYSTORE_REPLACED');
+    expect(c.get('k')).toBeNull();
+    c.dispose(); // frees the name: d replaces nobody
+    const d = new mod.SessionKeystore({ name });
+    d.set('k', 'd');
+    expect(d.get('k')).toBe('d');
+    // A plain dispose() keeps its old behaviour: null reads, throwing writes.
+    expect(c.get('k')).toBeNull();
+    expect(() => c.set('k', 'v')).toThrow(/after dispose/);
+  });
+
+  test('two copies of the module share the registry: the second copy takes over too', async () => {
+    const name = fresh();
+    const a = new mod.SessionKeystore({ name });
     vi.resetModules();
     const copy: Mod = await import('../../src/keystore/index.js');
     expect(copy).not.toBe(mod);
-    expect(() => new copy.SessionKeystore({ name })).toThrow(copy.KeystoreNameInUseError);
+    const b = new copy.SessionKeystore({ name });
+    expect(replaced(() => a.get('k'))).toBeInstanceOf(mod.KeystoreReplacedError);
+    b.set('k', 'v');
+    expect(b.get('k')).toBe('v');
+    new mod.SessionKeystore({ name });
+    expect(replaced(() => b.get('k'))).toBeInstanceOf(copy.KeystoreReplacedError);
+  });
+});
+
+describe("get(key, now): session-keystore's clock argument, in the safe direction only", () => {
+  test('a later now expires a value early (expired emitted, value deleted)', () => {
+    const store = new mod.SessionKeystore({ name: fresh() });
+    const expired = vi.fn();
+    store.on('expired', expired);
+    const exp = Date.now() + 10_000;
+    store.set('k', 'v', exp);
+    expect(store.get('k', exp - 1)).toBe('v');
+    expect(store.get('k', exp)).toBeNull();
+    expect(expired).toHaveBeenCalledWith({ name: 'k' });
+    expect(store.get('k')).toBeNull(); // gone for good, not only for that call
+  });
+
+  test('an earlier now neither revives nor stretches a value', () => {
+    const store = new mod.SessionKeystore({ name: fresh() });
+    const t0 = Date.now();
+    store.set('k', 'v', t0 + 1000);
+    store.set('j', 'w', t0 + 1000);
+    vi.setSystemTime(t0 + 1000); // due by the store's clock; its timer has not run yet
+    expect(store.get('k', t0)).toBeNull();
+    expect(store.get('j', 0)).toBeNull();
+    expect(store.get('j', -Infinity)).toBeNull();
+  });
+
+  test('a now that is not a number is refused, without echoing it', () => {
+    const store = new mod.SessionKeystore({ name: fresh() });
+    store.set('k', 'secret-value');
+    const g = store as unknown as { get(k: string, now?: unknown): unknown };
+    for (const bad of [Number.NaN, '1', new Date(), null]) {
+      expect(() => g.get('k', bad)).toThrow(/now: expected a ms timestamp/);
+    }
+    expect(g.get('k', undefined)).toBe('secret-value');
+  });
+});
+
+describe('clock and timers are taken when the store is built, not when the module loaded', () => {
+  // Here the module loads under real timers; the fakes come later, as in an app's test suite that
+  // imports the library at the top and calls vi.useFakeTimers()/jest.useFakeTimers() in a test.
+  beforeEach(async () => {
+    vi.useRealTimers();
+    vi.resetModules();
+    mod = await import('../../src/keystore/index.js');
+  });
+
+  test('fake timers installed before construction drive expiry (Date and setTimeout faked)', () => {
+    vi.useFakeTimers({ now: new Date('2020-01-01T00:00:00Z') });
+    const store = new mod.SessionKeystore({ name: fresh() });
+    const expired = vi.fn();
+    store.on('expired', expired);
+    store.set('k', 'v', Date.now() + 1000); // a date in 2020: valid by the fake clock
+    expect(store.get('k')).toBe('v');
+    vi.advanceTimersByTime(999);
+    expect(expired).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(expired).toHaveBeenCalledWith({ name: 'k' });
+    expect(store.get('k')).toBeNull();
+  });
+
+  test('only setTimeout faked (legacy Jest timers): the timer armed for the expiry expires it', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const store = new mod.SessionKeystore({ name: fresh() });
+    const expired: string[] = [];
+    store.on('expired', ({ name }) => expired.push(name));
+    store.set('a', 'v', Date.now() + 100);
+    store.set('b', 'v', Date.now() + 60_000);
+    vi.advanceTimersByTime(100); // the real clock has barely moved
+    expect(expired).toEqual(['a']);
+    expect(store.get('b')).toBe('v'); // only what the timer was armed for
+  });
+
+  test('a timer that is only a chunk of a long expiry expires nothing early', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const store = new mod.SessionKeystore({ name: fresh() });
+    const expired = vi.fn();
+    store.on('expired', expired);
+    store.set('k', 'v', Date.now() + 30 * 24 * 3600 * 1000);
+    vi.advanceTimersByTime(2 ** 31); // the first chunk fires; the real clock is still 30 days short
+    expect(expired).not.toHaveBeenCalled();
+    expect(store.get('k')).toBe('v');
+  });
+
+  test('fake timers installed after construction are ignored: page code cannot stretch or stop expiry', async () => {
+    const store = new mod.SessionKeystore({ name: fresh() });
+    store.set('k', 'v', Date.now() + 50);
+    store.set('long', 'v', Date.now() + 3_600_000);
+    const expired = new Promise<string>((resolve) => store.on('expired', ({ name }) => resolve(name)));
+    // The attack: freeze the clock one hour in the past and take over every timer.
+    vi.useFakeTimers({ now: Date.now() - 3_600_000 });
+    try {
+      expect(await expired).toBe('k'); // the store's own timer, on the real clock
+      expect(store.get('k')).toBeNull();
+      expect(store.has('long')).toBe(true);
+      vi.advanceTimersByTime(2 * 3_600_000); // fake time moving on expires nothing either
+      expect(store.has('long')).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe("session-keystore's own test environment", () => {
+  test('a getRandomValues shim that returns fresh bytes instead of filling its argument is used, and still checked', async () => {
+    // Its Jest environment sets window.crypto = { getRandomValues: (b) => crypto.randomBytes(b.byteLength) }.
+    const { randomBytes: nodeRandom } = await import('node:crypto');
+    const spy = vi
+      .spyOn(globalThis.crypto, 'getRandomValues')
+      .mockImplementation(((b: Uint8Array) => nodeRandom(b.byteLength)) as typeof crypto.getRandomValues);
+    try {
+      vi.resetModules();
+      const random = await import('../../src/internal/random.js');
+      const a = random.randomBytes(32);
+      const b = random.randomBytes(32);
+      expect(a.some((x) => x !== 0)).toBe(true);
+      expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false);
+      spy.mockImplementation(
+        ((b: Uint8Array) => new Uint8Array(b.byteLength)) as typeof crypto.getRandomValues,
+      );
+      expect(() => random.randomBytes(32)).toThrow(expect.objectContaining({ code: 'ERR_RANDOM_SOURCE' }));
+      spy.mockImplementation(((b: Uint8Array) =>
+        nodeRandom(b.byteLength - 1)) as typeof crypto.getRandomValues);
+      expect(() => random.randomBytes(32)).toThrow(expect.objectContaining({ code: 'ERR_RANDOM_SOURCE' }));
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
