@@ -28,7 +28,15 @@ import {
   type SecureSessionOptions,
   type SessionCookieOptions,
 } from './options.js';
-import { ensureLoaded, type LogContext, type MinimalLogger, type Slot, unwrap, wrap } from './proxy.js';
+import {
+  ensureLoaded,
+  type LogContext,
+  type MinimalLogger,
+  type Slot,
+  unwrap,
+  wrap,
+  wrapSlot,
+} from './proxy.js';
 import { sodiumSecretboxOpen } from './sodium.js';
 
 export type { SecureSessionOptions, SessionCookieOptions } from './options.js';
@@ -346,9 +354,12 @@ async function sealedSession(fastify: FastifyInstance, options: SecureSessionPlu
     const config = configs[i]!;
     // The raw header, never @fastify/cookie's percent-decoded `request.cookies` (THREATS 49: one
     // spelling). The engine finds its cookie on first use: no work for a request that ignores it.
-    const slot = unwrap(
-      wrap(config.engine.load(request.headers.cookie), ctx, request.log, config.parsed.expires),
-    )!;
+    const slot = wrapSlot(
+      config.engine.load(request.headers.cookie),
+      ctx,
+      request.log,
+      config.parsed.expires,
+    );
     slots[i] = slot;
     return slot;
   };
@@ -425,11 +436,70 @@ async function sealedSession(fastify: FastifyInstance, options: SecureSessionPlu
     const cookie = loadCookiePlugin();
     if (cookie) {
       const secret = cookieSigningSecret(configs[configs.length - 1]!.parsed);
+      // Registered for compatibility (the original registers it): `request.cookies`, `reply.setCookie`…
+      // Its onRequest hook would parse every Cookie header of every request; instead the jar is
+      // parsed on first read of `request.cookies` (lazyCookieJar), when Fastify's request class can
+      // be found; otherwise the plugin's own hook runs as before.
+      const Request = requestClassOf(fastify);
       await fastify.register(cookie, {
         secret: typeof secret === 'string' ? secret : Buffer.from(secret),
-      });
+        ...(Request ? { hook: false } : {}),
+      } as { secret?: string | Buffer });
+      if (Request) lazyCookieJar(fastify, Request);
     }
   }
+}
+
+/** The fields of Fastify's request class this module reads (fastify/lib/request.js, 5.x). */
+interface RequestClass {
+  prototype: object;
+  props: { key: string; value: unknown }[];
+}
+
+/** This instance's request class, or undefined when its shape is not the one known here. */
+function requestClassOf(fastify: FastifyInstance): RequestClass | undefined {
+  const symbol = Object.getOwnPropertySymbols(fastify).find((s) => s.description === 'fastify.Request');
+  const R = symbol === undefined ? undefined : (fastify as unknown as Record<symbol, unknown>)[symbol];
+  if (typeof R !== 'function') return undefined;
+  const r = R as unknown as RequestClass;
+  if (!Array.isArray(r.props) || Object.hasOwn(r.prototype, 'cookies')) return undefined;
+  return r;
+}
+
+const kJar = Symbol('sealed-session.cookies');
+
+/**
+ * Replaces @fastify/cookie's per-request `cookies` field (null, then filled by its hook) with an
+ * accessor on the request prototype that parses the raw header with the plugin's own
+ * `fastify.parseCookie` on first read. Same jar, same parser; a request that never reads
+ * `request.cookies` never parses. Assignments (`request.cookies = …`, as the plugin's
+ * `reply.setCookie` does) replace the jar, as before.
+ */
+function lazyCookieJar(fastify: FastifyInstance, R: RequestClass): void {
+  const at = R.props.findIndex((p) => p.key === 'cookies');
+  const parse = (fastify as unknown as { parseCookie?: (header: string) => Record<string, string> })
+    .parseCookie;
+  if (at === -1 || typeof parse !== 'function') {
+    throw new Error('sealed-session/fastify: @fastify/cookie registered without request.cookies');
+  }
+  R.props.splice(at, 1);
+  type Jarred = { [kJar]?: Record<string, string | undefined>; raw: { headers: { cookie?: string } } };
+  Object.defineProperty(R.prototype, 'cookies', {
+    configurable: true,
+    enumerable: false,
+    get(this: Jarred) {
+      let jar = this[kJar];
+      if (jar === undefined) {
+        const header = this.raw.headers.cookie;
+        jar = header ? parse(header) : {};
+        this[kJar] = jar;
+      }
+      return jar;
+    },
+    set(this: Jarred, value: Record<string, string | undefined>) {
+      this[kJar] = value;
+    },
+  });
 }
 
 /**

@@ -169,6 +169,18 @@ class SessionSlot implements Slot {
   }
 }
 
+/** Wraps a core session for user code: the slot, its proxy in `slot.proxy`. */
+export function wrapSlot(
+  session: CoreSession<Record<string, unknown>>,
+  ctx: LogContext,
+  log: MinimalLogger | undefined,
+  expires: Date | undefined,
+): Slot {
+  const slot = new SessionSlot(session, ctx, log, expires);
+  slot.proxy = new Proxy<Slot>(slot, handler);
+  return slot;
+}
+
 /** Wraps a core session for user code. */
 export function wrap(
   session: CoreSession<Record<string, unknown>>,
@@ -176,10 +188,7 @@ export function wrap(
   log: MinimalLogger | undefined,
   expires: Date | undefined,
 ): object {
-  const slot = new SessionSlot(session, ctx, log, expires);
-  const proxy = new Proxy<Slot>(slot, handler);
-  slot.proxy = proxy;
-  return proxy;
+  return wrapSlot(session, ctx, log, expires).proxy!;
 }
 
 /** The slot behind a proxy made by {@link wrap}, or undefined for anything else. */
