@@ -656,11 +656,7 @@ export class SessionEngine<T extends object = SessionData> {
    * only when it holds `<name>.` at all (up to the 20-chunk maximum); a lookup function, up to
    * `maxCookies`.
    */
-  #strays(
-    source: CookieSource,
-    get: (name: string) => string | undefined,
-    from: number,
-  ): readonly string[] {
+  #strays(source: CookieSource, get: (name: string) => string | undefined, from: number): readonly string[] {
     const prefix = `${this.cookieName}.`;
     let end = this.#maxCookies;
     if (typeof source === 'string') {
@@ -669,19 +665,23 @@ export class SessionEngine<T extends object = SessionData> {
     }
     let out: string[] | undefined;
     for (let i = from; i < end; i++) {
-      if (get(prefix + i) !== undefined) (out ??= []).push(prefix + i);
+      if (get(prefix + i) === undefined) continue;
+      if (out === undefined) out = [];
+      out.push(prefix + i);
     }
     return out ?? NO_NAMES;
   }
 
-  /** Clears for the stray chunks of a session nobody used (read without opening anything). */
+  /**
+   * Clears for orphan chunks (no main cookie) of a session nobody used, found without opening
+   * anything. Leftovers next to a main cookie wait for a request that opens it.
+   */
   #clearStrays(source: CookieSource): string[] {
     if (typeof source !== 'string' && typeof source !== 'function') return [];
     if (typeof source === 'string' && !source.includes(`${this.cookieName}.`)) return [];
     const get = typeof source === 'string' ? (name: string) => findCookie(source, name) : source;
-    const first = get(this.cookieName);
-    const from = first === undefined ? 1 : Math.max(1, this.#chunkCount(first));
-    return this.#strays(source, get, from).map((n) => this.#serialize(n, '', 0));
+    if (get(this.cookieName) !== undefined) return [];
+    return this.#strays(source, get, 1).map((n) => this.#serialize(n, '', 0));
   }
 
   /** Lazy first use (synchronous): an asynchronous revocation answer cannot be waited for here. */
@@ -704,6 +704,9 @@ export class SessionEngine<T extends object = SessionData> {
     st.source = undefined;
     const candidate = token === undefined ? undefined : this.#candidate(token, now);
     if (candidate === undefined) {
+      // A cookie that does not open changes nothing in the response by itself (only a write clears
+      // the chunks around it); orphans without a main cookie are still expired.
+      if (token !== undefined) st.stray = NO_NAMES;
       this.#renew(state, now);
       return undefined;
     }
@@ -888,11 +891,13 @@ export class SessionEngine<T extends object = SessionData> {
     return count <= this.#maxCookies && this.#headerBytes(length, count) <= this.#budget ? count : 0;
   }
 
+  /** Says the bytes over the budget, else (too many cookies, not bytes) the cookies over `maxCookies`. */
   #tooLarge(length: number): CookieTooLargeError {
     const count = this.#cookiesNeeded(length);
-    return count > this.#maxCookies
-      ? new CookieTooLargeError(count * COOKIE_BYTES, this.#maxCookies * COOKIE_BYTES)
-      : new CookieTooLargeError(this.#headerBytes(length, count), this.#budget);
+    const bytes = this.#headerBytes(length, count);
+    return bytes > this.#budget
+      ? new CookieTooLargeError(bytes, this.#budget)
+      : new CookieTooLargeError(count * COOKIE_BYTES, this.#maxCookies * COOKIE_BYTES);
   }
 
   #checkSize(state: SessionState, data: Record<string, unknown>): void {

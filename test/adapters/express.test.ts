@@ -202,7 +202,7 @@ describe('sealed-session/express', () => {
   });
 
   it('chunks a large session over several cookies, reads it back and clears stale chunks', async () => {
-    const base = await listen(app({ key }));
+    const base = await listen(app({ key, maxCookies: 3 })); // 7000 bytes: over the default budget
     const big = await get(base, '/big?n=7000', {}, 'POST');
     expect(big.setCookie.length).toBe(3);
     for (const c of big.setCookie) expect(Buffer.byteLength(c)).toBeLessThanOrEqual(4096);

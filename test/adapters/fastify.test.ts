@@ -319,7 +319,7 @@ describe('THREATS 5: logged-out cookies', () => {
 
 describe('THREATS 6: no silently dropped cookie', () => {
   it('splits a large session over numbered cookies, reads it back, clears stale chunks', async () => {
-    const f = await app();
+    const f = await app({ key, maxCookies: 3 }); // 6000 bytes: over the default 6144-byte budget
     const big = 'x'.repeat(6000);
     const first = await f.inject({ method: 'POST', url: '/set', payload: { big } });
     const lines = setCookies(first.headers);

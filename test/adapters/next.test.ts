@@ -79,7 +79,7 @@ describe('sealed-session/web: nextSessions (structural cookies() interface; Next
   });
 
   it('chunks in and out and deletes every chunk on logout', async () => {
-    const sessions = nextSessions<Data>({ key });
+    const sessions = nextSessions<Data>({ key, maxCookies: 3 }); // 7000 bytes: over the default budget
     const first = new FakeNextCookies();
     const s = await sessions.load(first);
     s.set('big', 'x'.repeat(7000));
