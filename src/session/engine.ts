@@ -340,7 +340,13 @@ export class SessionEngine<T extends object = SessionData> {
   readonly #subject: string | undefined;
   readonly #debug: DebugLog | undefined;
   /** Opened tokens by their exact text (insertion order = eviction order), or undefined when off. */
-  readonly #cache: Map<string, Cached> | undefined;
+  #cache: Map<string, Cached> | undefined;
+  /**
+   * The previous generation of the cache: when `#cache` reaches half the bound it becomes `#older`
+   * (and the old `#older` is dropped whole). A Map used as a FIFO would pay for its deleted slots:
+   * `keys().next()` skips every hole left at the front, ≈ 11 µs per insert at 10 000 entries.
+   */
+  #older: Map<string, Cached> | undefined;
   readonly #cacheMax: number;
   readonly #legacy: LegacyOpener | undefined;
   readonly #chunkCapacity: number;
@@ -433,6 +439,7 @@ export class SessionEngine<T extends object = SessionData> {
     }
     this.#cacheMax = cache === false ? 0 : cache;
     this.#cache = this.#cacheMax > 0 ? new Map() : undefined;
+    this.#older = this.#cacheMax > 0 ? new Map() : undefined;
     this.#legacy = extra.legacy;
 
     // The attributes are fixed per engine: let `cookie` validate and format them once, then build
@@ -511,7 +518,7 @@ export class SessionEngine<T extends object = SessionData> {
    * ```
    */
   get cacheSize(): number {
-    return this.#cache?.size ?? 0;
+    return (this.#cache?.size ?? 0) + (this.#older?.size ?? 0);
   }
 
   /** A session for this request. Cheap: nothing is parsed or opened until the session is used. */
@@ -755,8 +762,15 @@ export class SessionEngine<T extends object = SessionData> {
     if (!this.#ring)
       throw new Error('sealed-session: the key is still being derived; await engine.ready first');
     const ring = this.#ring;
-    const cache = this.#cache;
-    const hit = cache?.get(token);
+    let hit = this.#cache?.get(token);
+    if (hit === undefined && this.#older !== undefined) {
+      hit = this.#older.get(token);
+      if (hit !== undefined) {
+        // In use: moved to the current generation, so an active session outlives the next rotation.
+        this.#older.delete(token);
+        this.#remember(token, hit);
+      }
+    }
     if (hit !== undefined && hit.ring === ring) {
       // The sealed deadlines are applied on every hit, exactly as an open would.
       if (hit.expiresAt !== 0 && now >= hit.expiresAt) return this.#refuse(token, 'expired-absolute');
@@ -823,16 +837,26 @@ export class SessionEngine<T extends object = SessionData> {
 
   #refuse(token: string, reason: string): undefined {
     this.#cache?.delete(token);
+    this.#older?.delete(token);
     this.#log(reason);
     return undefined;
   }
 
-  /** Adds an opened or freshly sealed token; the oldest entry makes room (O(1)). */
+  /**
+   * Adds an opened or freshly sealed token (O(1)). Two generations: once the current one holds half
+   * the bound (or both together the whole bound) it becomes the older one and the older one is
+   * dropped, so the total never exceeds `cache`.
+   */
   #remember(token: string, entry: Cached): void {
     const cache = this.#cache;
-    if (cache === undefined) return;
-    if (cache.size >= this.#cacheMax) cache.delete(cache.keys().next().value as string);
-    cache.set(token, entry);
+    const older = this.#older;
+    if (cache === undefined || older === undefined) return;
+    const max = this.#cacheMax;
+    if (cache.size >= Math.ceil(max / 2) || cache.size + older.size >= max) {
+      this.#older = cache.size < max ? cache : new Map();
+      this.#cache = new Map();
+    }
+    this.#cache!.set(token, entry);
   }
 
   #accept(state: SessionState, c: Candidate): void {
