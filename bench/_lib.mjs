@@ -1,7 +1,7 @@
 // Helpers shared by bench/*.mjs: the built package, interleaved micro-benchmarks, child-process
 // servers, an autocannon runner, tables, ratios and target verdicts. Nothing here knows a library.
 import { fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -87,7 +87,7 @@ export function machineLine() {
 // ---------------------------------------------------------------------------------------------
 // Micro-benchmarks
 
-const median = (xs) => {
+export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
@@ -143,8 +143,53 @@ export async function measureInterleaved(tasks, { rounds = 9, sliceMs = 300, war
     const cpu = s.map((x) => x.cpu);
     const hz = median(cpu);
     const spread = ((Math.max(...cpu) - Math.min(...cpu)) / hz) * 100;
-    return { name: t.name, hz, wallHz: median(s.map((x) => x.wall)), spread };
+    const wall = s.map((x) => x.wall);
+    return { name: t.name, hz, wallHz: median(wall), spread, cpuSamples: cpu, wallSamples: wall };
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ratios per round, and the cells of a goal table shared by several bench files
+
+/**
+ * Ratio of two interleaved series round by round (`a[i] / b[i]`, higher = `a` faster): the median
+ * and the lowest and highest round. Rounds ran back to back, so one burst of load hits both alike.
+ */
+export function ratioStats(a, b) {
+  const n = Math.min(a?.length ?? 0, b?.length ?? 0);
+  if (n === 0) return undefined;
+  const rs = [];
+  for (let i = 0; i < n; i++) if (b[i] > 0) rs.push(a[i] / b[i]);
+  if (rs.length === 0) return undefined;
+  return { median: median(rs), min: Math.min(...rs), max: Math.max(...rs) };
+}
+
+/** "1.53x (1.41–1.62)", or "–". */
+export function fmtRatioStats(r) {
+  if (!r) return '–';
+  return `${r.median.toFixed(2)}x (${r.min.toFixed(2)}–${r.max.toFixed(2)})`;
+}
+
+const cellsDir = join(root, '.reports', 'bench');
+
+/**
+ * Saves the goal cells one bench file measured (`bench/session-summary.mjs` prints them all side by
+ * side at the end of the run). A cell: `{ cell, ours, peer, goal, cpu: ratioStats, wall: ratioStats,
+ * oursHz, peerHz, unit, floor? }` with `goal` a minimum ratio, or `{ cell, value, unit, goal: 'info' }`.
+ */
+export function recordCells(part, cells) {
+  mkdirSync(cellsDir, { recursive: true });
+  const file = join(cellsDir, `${part}.json`);
+  writeFileSync(file, JSON.stringify({ part, at: new Date().toISOString(), machine: machineLine(), cells }));
+}
+
+/** Every part saved by {@link recordCells}, oldest first. */
+export function readCells() {
+  if (!existsSync(cellsDir)) return [];
+  return readdirSync(cellsDir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(cellsDir, f), 'utf8')))
+    .sort((x, y) => x.at.localeCompare(y.at));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // One Fastify server for bench/session-http.mjs, in its own process:
-//   node bench/_session-servers/fastify.mjs bare|ours|secure-session (diagnostics: cookie-only,
-//   ours-no-cookie-plugin)
+//   node bench/_session-servers/fastify.mjs bare|noop-hook|ours|secure-session (diagnostics:
+//   cookie-only, ours-no-cookie-plugin)
 // Listens on 127.0.0.1, a free port, and reports it over IPC. Routes:
 //   /login  writes the 214-byte fixture session (to obtain a valid cookie first)
 //   /rw     reads a value and writes one (the session is re-sealed on every response)
@@ -34,11 +34,15 @@ if (variant === 'ours') {
   // Diagnostic: ours without registering @fastify/cookie (the engine parses the header lazily).
   const { default: plugin } = await import(distUrl('fastify'));
   await app.register(plugin, { key: KEY, cookieName: COOKIE_NAME, cookie, cookiePlugin: false });
+} else if (variant === 'noop-hook') {
+  // Floor of any session plugin: bare Fastify plus one onRequest and one onSend hook doing nothing.
+  app.addHook('onRequest', (_request, _reply, done) => done());
+  app.addHook('onSend', (_request, _reply, payload, done) => done(null, payload));
 } else if (variant !== 'bare') {
   throw new Error(`unknown variant ${variant}`);
 }
 
-const sessions = variant !== 'bare' && variant !== 'cookie-only';
+const sessions = variant !== 'bare' && variant !== 'cookie-only' && variant !== 'noop-hook';
 let n = 0;
 app.get('/login', async (request) => {
   if (sessions) for (const [k, v] of Object.entries(SESSION)) request.session.set(k, v);
