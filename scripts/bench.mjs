@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { build, ensureNodeModules, root, run } from './ensure.mjs';
 
 ensureNodeModules();
-build();
+// BENCH_DIST=<dir>: the benches load that build (bench/_lib.mjs distUrl) and dist/ is left alone.
+if (!process.env.BENCH_DIST) build();
 const only = process.argv.slice(2);
 const files = readdirSync(join(root, 'bench'))
   .filter((f) => f.endsWith('.mjs') && !f.startsWith('_'))
