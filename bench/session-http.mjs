@@ -43,12 +43,13 @@ const FRAMEWORKS = [
       { id: 'bare', label: 'Fastify bare' },
       { id: 'noop-hook', label: 'Fastify bare + no-op onRequest/onSend hooks (floor)' },
       { id: 'ours', label: 'Fastify + sealed-session' },
+      { id: 'ours-no-cookie-plugin', label: 'Fastify + sealed-session, cookiePlugin: false (diagnostic)' },
       { id: 'secure-session', label: 'Fastify + @fastify/secure-session' },
     ],
     targets: [
       { route: '/rw', of: 'ours', vs: 'secure-session', min: 1.6 },
-      { route: '/ro', of: 'ours', vs: 'bare', min: 0.85, floor: 'noop-hook' },
-      { route: '/none', of: 'ours', vs: 'bare', min: 0.97, floor: 'noop-hook' },
+      { route: '/ro', of: 'ours', vs: 'bare', min: 0.85, floor: ['noop-hook', 'ours-no-cookie-plugin'] },
+      { route: '/none', of: 'ours', vs: 'bare', min: 0.97, floor: ['noop-hook', 'ours-no-cookie-plugin'] },
     ],
   },
   {
@@ -184,14 +185,19 @@ for (const fw of FRAMEWORKS.filter((f) => !only || only.includes(f.name.toLowerC
       rounds(t.of, t.route).map((r) => r.rps),
       rounds(t.vs, t.route).map((r) => r.rps),
     );
-    let floor;
-    if (t.floor && servers.has(t.floor)) {
-      const f = ratioStats(
-        rounds(t.floor, t.route).map((r) => r.cpuRps),
-        rounds(t.vs, t.route).map((r) => r.cpuRps),
-      );
-      floor = `${servers.get(t.floor).variant.label} vs ${vsLabel}: ${fmtRatioStats(f)} per CPU-s`;
-    }
+    const floors = (t.floor ?? []).filter((id) => servers.has(id));
+    const floor =
+      floors.length === 0
+        ? undefined
+        : floors
+            .map((id) => {
+              const f = ratioStats(
+                rounds(id, t.route).map((r) => r.cpuRps),
+                rounds(t.vs, t.route).map((r) => r.cpuRps),
+              );
+              return `${servers.get(id).variant.label} vs ${vsLabel}: ${fmtRatioStats(f)} per CPU-s`;
+            })
+            .join('; ');
     verdicts.push([
       label,
       `${ofLabel} vs ${vsLabel}`,

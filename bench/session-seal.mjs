@@ -36,6 +36,7 @@ const TARGET_VS_SECURE_SESSION = 1.5;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? 300);
 const SEAL_OPTIONS = { context: COOKIE_NAME, idleTimeout: 86_400, maxAge: 14 * 86_400 };
+const IRON_OPTIONS = { password: PASSWORD, cookieName: COOKIE_NAME, cookieOptions: { secure: true } };
 
 const check = (name, got) => {
   if (got?.userId !== SESSION.userId || got?.cart?.[1] !== SESSION.cart[1]) {
@@ -68,6 +69,18 @@ if (process.argv[2] === '--child=noble') {
     sliceMs: SLICE_MS,
   });
   process.stdout.write(JSON.stringify(rs));
+  process.exit(0);
+}
+
+// Child mode: the Hono apps with sealed-session/web alone loaded (its portable backend, as a Hono
+// app on Node gets it unless it also imports the Node entry).
+if (process.argv[2] === '--child=hono') {
+  const tasks = [];
+  const what = new Map();
+  const notes = [];
+  await honoTasks(tasks, what, notes, ' (portable)');
+  const rs = await measureInterleaved(tasks, { rounds: ROUNDS, sliceMs: SLICE_MS });
+  process.stdout.write(JSON.stringify({ rs, what: [...what], notes }));
   process.exit(0);
 }
 
@@ -251,7 +264,6 @@ for (const [name, cache] of [
 }
 
 // --- issue 12: getIronSession + read + save() through ours vs through iron-session --------------
-const IRON_OPTIONS = { password: PASSWORD, cookieName: COOKIE_NAME, cookieOptions: { secure: true } };
 /** A cookies() store holding one cookie: what save() writes is what the next request sends. */
 function store() {
   let value;
@@ -293,7 +305,11 @@ for (const [name, spec] of [
 }
 
 // --- Hono: app.fetch in process, sealed-session/web vs iron-session ------------------------------
-{
+/**
+ * Hono apps (bare, + honoSession, + iron-session through a cookies() store over hono/cookie) on a
+ * read+write and a read-only route, as tasks named `<app> /<route><suffix>`.
+ */
+async function honoTasks(tasks, what, notes, suffix) {
   const { Hono } = await import('hono');
   const { getCookie, setCookie } = await import('hono/cookie');
   const web = await tryImport(distUrl('web'));
@@ -353,8 +369,10 @@ for (const [name, spec] of [
     // A cookie first, obtained from the same app.
     let cookie = '';
     if (name === 'Hono + sealed-session/web') {
-      const e = new core.SessionEngine({ key: KEY_HEX, cookieName: COOKIE_NAME });
-      cookie = e.commit(e.create(structuredClone(SESSION)))[0].split(';')[0];
+      const sessions = web.mod.createSessions({ key: KEY_HEX, cookieName: COOKIE_NAME });
+      const first = await sessions.load(new Request('http://localhost/'));
+      for (const [k, v] of Object.entries(SESSION)) first.set(k, v);
+      cookie = sessions.cookies(first)[0].split(';')[0];
     } else if (name === 'Hono + iron-session') {
       cookie = `${COOKIE_NAME}=${await iron.sealData(structuredClone(SESSION), { password: PASSWORD, ttl: 14 * 86_400 })}`;
     }
@@ -370,14 +388,16 @@ for (const [name, spec] of [
         throw new Error(`${name} /${route}: the session was not read back (${JSON.stringify(body)})`);
       }
       const task = `${name} /${route}`;
-      tasks.push({ name: task, fn });
+      tasks.push({ name: `${task}${suffix}`, fn });
       what.set(
-        task,
+        `${task}${suffix}`,
         `app.fetch(new Request) → Response text, ${route === 'rw' ? 'read + write' : 'read only'}`,
       );
     }
   }
 }
+
+await honoTasks(tasks, what, notes, ' (sodium-native)');
 
 console.log(`Session seal+open, ${SESSION_JSON_BYTES}-byte JSON session; ${machineLine()}`);
 console.log(`${ROUNDS} interleaved slices of ${SLICE_MS} ms per task, median\n`);
@@ -402,6 +422,21 @@ try {
   notes.push(`skipped the noble backend: ${String(e.message).split('\n')[0]}`);
 }
 
+let hono = [];
+try {
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child=hono'], {
+    encoding: 'utf8',
+    env: process.env,
+    maxBuffer: 1 << 24,
+  });
+  const r = JSON.parse(out);
+  hono = r.rs;
+  for (const [k, v] of r.what) what.set(k, `${v}; separate process, sealed-session/web alone`);
+  notes.push(...r.notes);
+} catch (e) {
+  notes.push(`skipped the Hono apps on the portable backend: ${String(e.message).split('\n')[0]}`);
+}
+
 // RSS with 10k and 100k cached sessions, each in a fresh process.
 const rss = [];
 for (const n of [10_000, 100_000]) {
@@ -417,7 +452,7 @@ for (const n of [10_000, 100_000]) {
   }
 }
 
-const all = noble ? [...results, noble, nobleIron] : results;
+const all = [...results, ...(noble ? [noble, nobleIron] : []), ...hono];
 const byName = new Map(all.map((r) => [r.name, r]));
 printTable(
   ['task', 'what one op does', 'ops/CPU-s', 'spread', 'ops/s wall', 'µs/op (CPU)'],
@@ -512,24 +547,26 @@ const cells = [
     'iron-session getIronSession + save',
     1,
   ),
-  pair(
-    'Hono read+write: sealed-session/web vs iron-session',
-    'Hono + sealed-session/web /rw',
-    'Hono + iron-session /rw',
-    1,
-  ),
-  pair(
-    'Hono read-only: sealed-session/web vs iron-session',
-    'Hono + sealed-session/web /ro',
-    'Hono + iron-session /ro',
-    1,
-  ),
-  pair(
-    'Hono read-only: sealed-session/web vs bare Hono',
-    'Hono + sealed-session/web /ro',
-    'Hono bare /ro',
-    0.85,
-  ),
+  ...[' (portable)', ' (sodium-native)'].flatMap((b) => [
+    pair(
+      `Hono read+write${b}: sealed-session/web vs iron-session`,
+      `Hono + sealed-session/web /rw${b}`,
+      `Hono + iron-session /rw${b}`,
+      1,
+    ),
+    pair(
+      `Hono read-only${b}: sealed-session/web vs iron-session`,
+      `Hono + sealed-session/web /ro${b}`,
+      `Hono + iron-session /ro${b}`,
+      1,
+    ),
+    pair(
+      `Hono read-only${b}: sealed-session/web vs bare Hono (Fastify's read-only goal)`,
+      `Hono + sealed-session/web /ro${b}`,
+      `Hono bare /ro${b}`,
+      0.85,
+    ),
+  ]),
   pair(
     'portable (noble) seal+open vs iron-session, same process',
     'sealed-session seal/open (noble)',
