@@ -4,6 +4,7 @@
 // deadlines, one cache shared by every engine, failed tokens remembered, no bound, the parsed data
 // handed out by reference) and is green on the engine as shipped.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type Backend, backend, setBackend } from '../../src/core/backend.js';
 import { generateKey, MemoryRevocationStore, SessionEngine } from '../../src/index.js';
 
 afterEach(() => vi.useRealTimers());
@@ -235,6 +236,32 @@ describe('what enters the cache', () => {
         expect(read(engine, cookies[i]!)).toBe(`u${i}`);
         expect(engine.cacheSize, `cache: ${cache}`).toBeLessThanOrEqual(cache);
       }
+    }
+  });
+
+  it('an active session stays cached while many others come and go (no AEAD open on its hits)', () => {
+    const real = backend();
+    let opens = 0;
+    const counting: Backend = {
+      ...real,
+      open: (...args: Parameters<Backend['open']>) => {
+        opens++;
+        return real.open(...args);
+      },
+    };
+    const engine = new SessionEngine({ key: keyA, cache: 8 });
+    const sealer = new SessionEngine({ key: keyA, cache: 0 });
+    const active = login(engine, { user: 'ada' });
+    const others = Array.from({ length: 100 }, (_, i) => login(sealer, { user: `u${i}` }));
+    setBackend(counting);
+    try {
+      for (const other of others) {
+        expect(read(engine, other)).toBeDefined(); // a miss: opened, then cached
+        expect(read(engine, active)).toBe('ada');
+      }
+      expect(opens).toBe(100); // one per other session; the active one never again
+    } finally {
+      setBackend(real);
     }
   });
 
