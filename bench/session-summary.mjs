@@ -52,7 +52,10 @@ if (info.length > 0) {
   printTable(['measured', 'value'], info);
 }
 if (floors.length > 0) {
-  console.log('\nFloors measured in the same run, for the cells that miss:');
+  console.log(
+    '\nFloors measured in the same run, for the cells that miss (a ratio "bare vs <peer>" is the ceiling:' +
+      ' what a plugin costing nothing would reach):',
+  );
   printTable(['cell', 'floor'], floors);
 }
 console.log(
