@@ -795,7 +795,7 @@ export class SessionEngine<T extends object = SessionData> {
           rotated: r.rotated,
           ring,
         };
-        this.#remember(detached(token), opened);
+        if (this.#cache !== undefined) this.#remember(detached(token), opened); // no copy when off
         return this.#parsed(opened, value);
       }
     }
