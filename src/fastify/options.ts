@@ -62,7 +62,7 @@ export interface SecureSessionOptions {
   absoluteExpiry?: number;
   /** Re-seal read-only sessions past half the idle window. Default true. */
   rolling?: boolean;
-  /** Cookies one session may span (4096 bytes each). Default 3. */
+  /** Cookies one session may span (4096 bytes each). Default 2 (a 6144-byte Cookie budget; docs/format.md). */
   maxCookies?: number;
   /** Revocation store: a destroyed session's cookie stays dead if replayed. */
   revocation?: RevocationStore;
