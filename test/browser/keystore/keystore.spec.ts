@@ -320,27 +320,51 @@ test.describe('THREATS §Browser keystore', () => {
     ).toBe(true);
   });
 
-  test('item 13: a second store with the same name (even from another copy of the module) is refused', async ({
+  test('item 13: a second store with the same name (even from another copy of the module) takes over; the first can no longer write', async ({
     page,
   }) => {
-    await open(page, appUrl('secret=fetch'));
-    const codes = await page.evaluate(async () => {
+    await open(page, appUrl('secret=fetch&expose=1'));
+    expect(await has(page)).toBe('true');
+    const seen = await page.evaluate(async () => {
+      const app = (window as unknown as { app: { get(k: string): unknown; set(k: string, v: string): void } })
+        .app;
       const out: string[] = [];
+      const code = (fn: () => unknown) => {
+        try {
+          fn();
+          return 'ok';
+        } catch (e) {
+          return (e as { code: string }).code;
+        }
+      };
       for (const url of ['/mod/keystore.js', '/mod/keystore.js?copy=1']) {
         const m = await import(url);
-        try {
-          new m.SessionKeystore({ name: 'auth' }); // would clobber the app's share at pagehide
-          out.push('created');
-        } catch (e) {
-          out.push((e as { code: string }).code);
-        }
+        const s = new m.SessionKeystore({ name: 'auth' }); // neither throws nor shares the app's memory
+        out.push(`${url}:${s.get('token') === null}`);
+        s.set('by', url);
+        (window as unknown as { last: unknown }).last = s;
       }
+      out.push(
+        code(() => app.get('token')),
+        code(() => app.set('token', 'late write')),
+      );
       return out;
     });
-    expect(codes).toEqual(['ERR_KEYSTORE_NAME_IN_USE', 'ERR_KEYSTORE_NAME_IN_USE']);
-    await page.reload();
-    await page.locator('body[data-ready="1"]').waitFor({ state: 'attached' });
-    expect(await has(page)).toBe('true');
+    expect(seen).toEqual([
+      '/mod/keystore.js:true',
+      '/mod/keystore.js?copy=1:true',
+      'ERR_KEYSTORE_REPLACED',
+      'ERR_KEYSTORE_REPLACED',
+    ]);
+    // At the trusted pagehide only the store that took over last seals: the replaced ones (the
+    // app's, the first copy's) write nothing over its share.
+    await open(page, appUrl('expose=1'));
+    const got = await page.evaluate(() => {
+      const app = (window as unknown as { app: { get(k: string): unknown } }).app;
+      return [app.get('by'), app.get('token')];
+    });
+    expect(got).toEqual(['/mod/keystore.js?copy=1', null]);
+    expect(await events(page)).not.toContain('restore-failed');
   });
 
   test('item 14: a framed store writes nothing into window.name the embedder can read back', async ({
