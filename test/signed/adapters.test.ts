@@ -17,6 +17,7 @@ import {
   useAuthWithNext,
   useAuthWithRoute,
 } from '../../src/signed/server/index.js';
+import { fastifyFetcher } from './helpers.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -116,24 +117,7 @@ describe('Fastify plugin (inject)', () => {
     const client = generateSecretKey('ed25519');
     const f = SecureFetch(await getPublicKey(key), client, {
       hostname: 'http://localhost',
-      fetcher: async (input, init) => {
-        const req = new Request(input, init);
-        const headers: Record<string, string> = {};
-        req.headers.forEach((v, k) => {
-          headers[k] = v;
-        });
-        const url = new URL(req.url);
-        const r = await fastify.inject({
-          method: req.method as 'GET',
-          url: url.pathname + url.search,
-          headers,
-          ...(req.body ? { payload: await req.text() } : {}),
-        });
-        return new Response(r.statusCode === 204 ? null : r.body, {
-          status: r.statusCode,
-          headers: r.headers as Record<string, string>,
-        });
-      },
+      fetcher: fastifyFetcher(fastify),
     });
     return { fastify, f, client, ran: () => ran };
   }

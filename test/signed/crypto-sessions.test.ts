@@ -24,6 +24,7 @@ import {
   type RequestToken,
   useAuthWithExpress,
 } from '../../src/signed/server/index.js';
+import { fastifyFetcher } from './helpers.js';
 
 const servers: Server[] = [];
 const rejections: unknown[] = [];
@@ -198,15 +199,7 @@ describe('every adapter exposes the authenticated flag and the token, typed', ()
     });
     const f = SecureFetch(await getPublicKey(key), client, {
       hostname: 'http://localhost',
-      fetcher: async (input, init) => {
-        const req = new Request(input, init);
-        const headers: Record<string, string> = {};
-        req.headers.forEach((v, k) => {
-          headers[k] = v;
-        });
-        const r = await app.inject({ method: 'GET', url: new URL(req.url).pathname, headers });
-        return new Response(r.body, { status: r.statusCode, headers: r.headers as Record<string, string> });
-      },
+      fetcher: fastifyFetcher(app),
     });
     expect((await f('/me')).data).toEqual({ pubkey: clientPublic });
     expect(seen).toEqual([{ ok: true, mine: true, created: expect.any(Number) }]);

@@ -1,5 +1,6 @@
 // Shared fixtures for the signed-request suites: a server core behind a Web handler, and a
 // SecureFetch whose transport can be intercepted to play the attacker in the middle.
+import type { FastifyInstance } from 'fastify';
 import {
   generateSecretKey,
   getPublicKey,
@@ -114,4 +115,31 @@ export async function remake(
     headers,
     body: method === 'GET' || method === 'HEAD' ? null : body,
   });
+}
+
+/**
+ * A SecureFetch transport that sends each request through Fastify's own request path
+ * (`app.inject`): method, path and query, headers and body in; status, headers and body out.
+ */
+export function fastifyFetcher(
+  app: FastifyInstance,
+): (input: RequestInfo | URL, init?: RequestInit) => Promise<Response> {
+  return async (input, init) => {
+    const req = new Request(input, init);
+    const headers: Record<string, string> = {};
+    req.headers.forEach((v, k) => {
+      headers[k] = v;
+    });
+    const url = new URL(req.url);
+    const r = await app.inject({
+      method: req.method as 'GET',
+      url: url.pathname + url.search,
+      headers,
+      ...(req.body ? { payload: await req.text() } : {}),
+    });
+    return new Response(r.statusCode === 204 ? null : r.body, {
+      status: r.statusCode,
+      headers: r.headers as Record<string, string>,
+    });
+  };
 }

@@ -20,6 +20,7 @@ import {
   SignedServerFault,
   type SignedServerOptions,
 } from '../../src/signed/server/index.js';
+import { fastifyFetcher } from './helpers.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -119,15 +120,7 @@ describe('a session another middleware set is never overwritten', () => {
     });
     const f = SecureFetch(await getPublicKey(key), generateSecretKey('ed25519'), {
       hostname: 'http://localhost',
-      fetcher: async (input, init) => {
-        const req = new Request(input, init);
-        const headers: Record<string, string> = {};
-        req.headers.forEach((v, k) => {
-          headers[k] = v;
-        });
-        const r = await fastify.inject({ method: 'GET', url: new URL(req.url).pathname, headers });
-        return new Response(r.body, { status: r.statusCode });
-      },
+      fetcher: fastifyFetcher(fastify),
     });
     await expect(f('/me')).rejects.toMatchObject({ status: 500 });
     expect(ran).toBe(0);
