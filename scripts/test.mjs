@@ -5,7 +5,7 @@
 // can read.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ensureAll, root } from './ensure.mjs';
 
 const reports = join(root, '.reports');
@@ -18,10 +18,13 @@ let skipped = 0;
 
 /** Per runtime and per browser: { passed, failed, skipped }, printed before the closing line. */
 const where = new Map();
-function count(name, outcome) {
+/** Names of failed tests and checks, repeated just above the closing line so a CI tail shows them. */
+const failures = [];
+function count(name, outcome, title) {
   const c = where.get(name) ?? { passed: 0, failed: 0, skipped: 0 };
   c[outcome]++;
   where.set(name, c);
+  if (outcome === 'failed') failures.push(`[${name}] ${title}`);
 }
 
 /** Vitest runs on Node; test/runtimes/<bun|deno|workerd>.test.ts drive a server in that runtime. */
@@ -39,7 +42,7 @@ const VITEST_OUTCOME = {
 const PLAYWRIGHT_OUTCOME = { expected: 'passed', flaky: 'passed', unexpected: 'failed', skipped: 'skipped' };
 
 function* playwrightTests(suite) {
-  for (const spec of suite.specs ?? []) yield* spec.tests ?? [];
+  for (const spec of suite.specs ?? []) for (const t of spec.tests ?? []) yield [spec, t];
   for (const child of suite.suites ?? []) yield* playwrightTests(child);
 }
 
@@ -64,7 +67,10 @@ for (const [name, cmd, args] of [
   ['lint', 'npx', ['biome', 'check', '.']],
 ]) {
   if (step(name, cmd, args)) passed++;
-  else failed++;
+  else {
+    failed++;
+    failures.push(`[static] ${name}`);
+  }
 }
 
 const vitestJson = join(reports, 'vitest.json');
@@ -81,12 +87,23 @@ try {
   failed += v.numFailedTests;
   skipped += v.numPendingTests + v.numTodoTests;
   // A suite that failed to load has no failed test but must still fail the run.
-  if (!vitestOk && v.numFailedTests === 0) failed++;
+  if (!vitestOk && v.numFailedTests === 0) {
+    failed++;
+    failures.push('[node] a test file failed to load (see its error above)');
+    for (const file of v.testResults ?? [])
+      if (file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed'))
+        failures.push(`[node] ${relative(root, file.name)}: ${String(file.message ?? '').split('\n')[0]}`);
+  }
   for (const file of v.testResults ?? [])
     for (const t of file.assertionResults ?? [])
-      count(runtimeOf(file.name), VITEST_OUTCOME[t.status] ?? 'failed');
+      count(
+        runtimeOf(file.name),
+        VITEST_OUTCOME[t.status] ?? 'failed',
+        `${relative(root, file.name)} > ${t.fullName}`,
+      );
 } catch {
   failed++;
+  failures.push('[node] no Vitest report (see the output above)');
 }
 
 const pwJson = join(reports, 'playwright.json');
@@ -103,12 +120,20 @@ try {
   passed += p.stats.expected + p.stats.flaky;
   failed += p.stats.unexpected;
   skipped += p.stats.skipped;
-  if (!pwOk && p.stats.unexpected === 0) failed++;
+  if (!pwOk && p.stats.unexpected === 0) {
+    failed++;
+    failures.push('[browser] Playwright failed outside a test (see its output above)');
+  }
   for (const suite of p.suites ?? [])
-    for (const t of playwrightTests(suite))
-      count(t.projectName || 'browser', PLAYWRIGHT_OUTCOME[t.status] ?? 'failed');
+    for (const [spec, t] of playwrightTests(suite))
+      count(
+        t.projectName || 'browser',
+        PLAYWRIGHT_OUTCOME[t.status] ?? 'failed',
+        `${spec.file} > ${spec.title}`,
+      );
 } catch {
   failed++;
+  failures.push('[browser] no Playwright report (see the output above)');
 }
 
 const order = ['node', 'bun', 'deno', 'workerd', 'chromium', 'firefox'];
@@ -121,5 +146,6 @@ console.log(
     })
     .join(', ')} (passed/run; static checks not included)`,
 );
+if (failures.length > 0) console.log(`\nfailed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed === 0 ? 0 : 1);
