@@ -24,9 +24,12 @@ class MapStore implements HandoverStore<F | 'other'> {
 
 const open: (TabSession<string> | BroadcastChannel)[] = [];
 let chan = 0;
+// A request that must succeed gets a generous timeout (delivery on a loaded machine can be slow); a
+// test whose request must fail passes `{ timeout: SHORT }`, the time it then waits for nothing.
+const SHORT = 300;
 function tab(name: string, opts: Partial<ConstructorParameters<typeof TabSession<F>>[0]> = {}) {
   const store = new MapStore();
-  const t = new TabSession<F>({ store, fields: ['token', 'key'], channel: name, timeout: 300, ...opts });
+  const t = new TabSession<F>({ store, fields: ['token', 'key'], channel: name, timeout: 10_000, ...opts });
   open.push(t as TabSession<string>);
   return { store, t };
 }
@@ -35,7 +38,10 @@ function raw(name: string) {
   open.push(c);
   return c;
 }
-const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
+// No fixed sleeps: a test waits for a fact (an onIgnored/onEnd callback, a store change), or for a
+// sentinel that the same sender posts after the messages under test — a BroadcastChannel delivers
+// one sender's messages to a receiver in order.
+const until = (fact: () => void) => vi.waitFor(fact, { timeout: 10_000, interval: 2 });
 afterEach(() => {
   for (const o of open.splice(0)) o.close();
 });
@@ -79,7 +85,7 @@ describe('handover', () => {
     const name = `c${++chan}`;
     const spy = raw(name);
     const ignored: string[] = [];
-    const b = tab(name, { onIgnored: (r) => ignored.push(r) });
+    const b = tab(name, { onIgnored: (r) => ignored.push(r), timeout: SHORT });
     const seen = new Promise<{ id: string }>((r) => {
       spy.onmessage = (e) => r(e.data);
     });
@@ -104,7 +110,7 @@ describe('forged and stray messages (item 17)', () => {
   test('an unsolicited push, or an answer to another id, is ignored', async () => {
     const name = `c${++chan}`;
     const ignored: string[] = [];
-    const b = tab(name, { onIgnored: (r) => ignored.push(r) });
+    const b = tab(name, { onIgnored: (r) => ignored.push(r), timeout: SHORT });
     const evil = raw(name);
     const push = {
       p: 'sealed-session/tabs',
@@ -114,7 +120,7 @@ describe('forged and stray messages (item 17)', () => {
       values: { token: ['evil', null] },
     };
     evil.postMessage({ ...push, id: 'a'.repeat(32) });
-    await tick();
+    await until(() => expect(ignored).toEqual(['unsolicited']));
     expect(b.store.get('token')).toBeNull();
     const p = b.t.request();
     evil.postMessage({ ...push, id: 'b'.repeat(32) }); // wrong id while a request is open
@@ -126,7 +132,8 @@ describe('forged and stray messages (item 17)', () => {
   test('exactly one answer is accepted', async () => {
     const name = `c${++chan}`;
     const spy = raw(name);
-    const b = tab(name);
+    const ignored: string[] = [];
+    const b = tab(name, { onIgnored: (r) => ignored.push(r) });
     const seen = new Promise<{ id: string }>((r) => {
       spy.onmessage = (e) => r(e.data);
     });
@@ -143,7 +150,7 @@ describe('forged and stray messages (item 17)', () => {
     spy.postMessage(ans('first'));
     spy.postMessage(ans('second'));
     expect(await p).toBe(true);
-    await tick();
+    await until(() => expect(ignored).toEqual(['unsolicited'])); // the second one, once handled
     expect(b.store.get('token')).toBe('first');
   });
 
@@ -165,7 +172,7 @@ describe('forged and stray messages (item 17)', () => {
     const seen = new Promise<{ id: string }>((r) => {
       spy.onmessage = (e) => r(e.data);
     });
-    await tick();
+    await until(() => expect(ignored).toEqual(Array(6).fill('malformed')));
     const p = b.t.request();
     const { id } = await seen;
     const base = { p: 'sealed-session/tabs', v: 1, t: 'ans', id, epoch: Date.now() };
@@ -191,19 +198,20 @@ describe('epochs and logout (item 19)', () => {
     expect(await b.t.request()).toBe(true);
     expect(await c.t.request()).toBe(true);
     c.t.logout();
-    await tick();
-    expect([a.store.get('token'), b.store.get('token'), c.store.get('token')]).toEqual([null, null, null]);
-    expect(ends).toEqual(['b:logout']);
+    await until(() =>
+      expect([a.store.get('token'), b.store.get('token'), c.store.get('token')]).toEqual([null, null, null]),
+    );
+    await until(() => expect(ends).toEqual(['b:logout']));
     expect([a.t.epoch, b.t.epoch, c.t.epoch]).toEqual([0, 0, 0]);
   });
 
   test('an answer older than a logout is refused; a login after it is accepted', async () => {
     const name = `c${++chan}`;
     const spy = raw(name);
-    const b = tab(name);
+    const b = tab(name, { timeout: SHORT });
     const out = Date.now() + 10_000;
+    // Delivered to b before the answer below (same sender, in order).
     spy.postMessage({ p: 'sealed-session/tabs', v: 1, t: 'out', epoch: out });
-    await tick();
     const seen = new Promise<{ id: string }>((r) => {
       spy.onmessage = (e) => r(e.data);
     });
@@ -232,30 +240,37 @@ describe('epochs and logout (item 19)', () => {
     const b = tab(name, { onEnd: (r) => ends.push(r) });
     expect(await b.t.request()).toBe(true);
     // Tab c logs in afresh: a and b hold an older session, which is now void.
-    await tick(5); // a later millisecond: logins within the same ms are ordered at random
+    // A later millisecond: logins within the same ms are ordered at random.
+    const loggedInAt = Date.now();
+    await until(() => expect(Date.now()).toBeGreaterThan(loggedInAt));
     const c = tab(name);
     c.store.set('token', 'new-user');
     const e2 = c.t.login();
     expect(e2).toBeGreaterThan(e1);
-    await tick();
-    expect(a.store.get('token')).toBeNull();
-    expect(b.store.get('token')).toBeNull();
-    expect(ends).toEqual(['superseded']);
+    await until(() => expect([a.store.get('token'), b.store.get('token')]).toEqual([null, null]));
+    await until(() => expect(ends).toEqual(['superseded']));
     // A forged late "in" with an old epoch does not void the newer session.
     const spy = raw(name);
     spy.postMessage({ p: 'sealed-session/tabs', v: 1, t: 'in', epoch: e1 });
     spy.postMessage({ p: 'sealed-session/tabs', v: 1, t: 'out', epoch: e1 });
-    await tick();
+    // Sentinel: c answers a request posted after the forged messages, so it has handled them.
+    const answered = new Promise<{ t: string; values: Record<string, unknown> }>((r) => {
+      spy.onmessage = (ev) => {
+        if (ev.data.t === 'ans' && ev.data.id === 'f'.repeat(32)) r(ev.data);
+      };
+    });
+    spy.postMessage({ p: 'sealed-session/tabs', v: 1, t: 'req', id: 'f'.repeat(32) });
+    expect((await answered).values).toEqual({ token: ['new-user', null] });
     expect(c.store.get('token')).toBe('new-user');
     // And an answer carrying the old epoch is refused by a tab that knows the newer one.
-    const d = tab(name, { answer: false });
+    const d = tab(name, { answer: false, timeout: SHORT });
     const seen = new Promise<{ id: string }>((r) => {
       spy.onmessage = (ev) => {
         if (ev.data.t === 'req') r(ev.data);
       };
     });
-    spy.postMessage({ p: 'sealed-session/tabs', v: 1, t: 'in', epoch: e2 }); // d learns of e2
-    await tick();
+    // d learns of e2 before the stale answer below (same sender, in order).
+    spy.postMessage({ p: 'sealed-session/tabs', v: 1, t: 'in', epoch: e2 });
     const c2 = c.t; // c will answer with e2; make it silent to test the stale answer alone
     c2.close();
     const p = d.t.request();
