@@ -197,12 +197,13 @@ for (const [lib, make] of libraries) {
         'b refuses',
       );
       const took = performance.now() - t0;
-      expect(took).toBeLessThan(maxStaleness + 100);
+      // Slack for a loaded machine, still below the default 1000 ms: an ignored option is caught.
+      expect(took).toBeLessThan(maxStaleness + 600);
       expect(b.mode).toBe('remote');
       // close() is bounded too: the silent subscriber never answers UNSUBSCRIBE.
       const c0 = performance.now();
       await b.close();
-      expect(performance.now() - c0).toBeLessThan(500 + 300);
+      expect(performance.now() - c0).toBeLessThan(500 + 1500);
     });
 
     it('hostile names are refused at the API, not stored', async () => {
