@@ -161,20 +161,33 @@ const worker :Workerd.Worker = (
 }
 
 /** A raw HTTP/1.1 GET with a Cookie header written byte for byte (latin1): what a hostile client sends. */
-function rawGet(url: string, path: string, cookie: string): Promise<{ status: number; body: string }> {
+/**
+ * One request on a raw socket. `status` 0 with `reset`: the runtime reset the connection without an
+ * answer (a parser that refuses the bytes may close before reading them all, and the kernel then
+ * sends RST); the caller checks that the server still serves.
+ */
+function rawGet(
+  url: string,
+  path: string,
+  cookie: string,
+): Promise<{ status: number; body: string; reset: boolean }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);
     const chunks: Buffer[] = [];
+    let reset = false;
     socket.setTimeout(10_000, () =>
       socket.destroy(new Error(`no answer for Cookie ${JSON.stringify(cookie.slice(0, 40))}`)),
     );
     socket.on('data', (d) => chunks.push(d));
-    socket.on('error', reject);
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ECONNRESET') reset = true;
+      else reject(e);
+    });
     socket.on('close', () => {
       const text = Buffer.concat(chunks).toString('latin1');
       const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0);
-      resolve({ status, body: text.slice(text.indexOf('\r\n\r\n') + 4) });
+      resolve({ status, body: text.slice(text.indexOf('\r\n\r\n') + 4), reset });
     });
     socket.end(
       Buffer.from(
@@ -272,10 +285,17 @@ export function runtimeSuite(
       const statuses = new Set<number>();
       for (const h of headers) {
         const r = await rawGet(server.url, '/web/me', h);
+        const label = JSON.stringify(h.slice(0, 40));
         statuses.add(r.status);
+        if (r.status === 0) {
+          // Reset without an answer: a refusal only if the server is alive and well afterwards.
+          expect(r.reset, label).toBe(true);
+          expect((await get('/web/me')).status, label).toBe(200);
+          continue;
+        }
         // 400/431: the runtime's HTTP parser refused the bytes before the app ran.
-        expect([200, 400, 431], JSON.stringify(h.slice(0, 40))).toContain(r.status);
-        if (r.status === 200) expect(r.body, JSON.stringify(h.slice(0, 40))).toContain('"user":null');
+        expect([200, 400, 431], label).toContain(r.status);
+        if (r.status === 200) expect(r.body, label).toContain('"user":null');
       }
       expect(statuses.has(200)).toBe(true);
       expect((await get('/web/me')).status).toBe(200); // still serving
