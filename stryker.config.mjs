@@ -17,6 +17,9 @@ export default {
     'src/signed/core/**/*.ts',
     'src/signed/protocol*.ts',
     'src/signed/verify*.ts',
+    // Wire format: the RFC 8941 structured-field parser and the sealed body frame.
+    'src/signed/sf.ts',
+    'src/signed/seal.ts',
     'src/vault/allow.ts',
   ],
   // The sandbox needs sources, tests and configs only.

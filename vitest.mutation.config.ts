@@ -6,7 +6,16 @@ import base from './vitest.config.ts';
 // types (README, TSDoc, exports, type-level), and tests that run the code in another process or
 // runtime (the CLI, Bun/Deno/workerd, a Next.js build and app (test/next), a Redis server, upstream suites spawned as
 // child processes), where a mutant of the sandbox's sources is not active. docs/mutation.md says so.
-export default mergeConfig(
+//
+// `MUTATE_TESTS=a.test.ts,b.test.ts npm run mutate -- <files>` restricts the run to those test files
+// (fast in-process unit files): Stryker's Vitest runner finds the related tests among `include`, so
+// no other file runs. Fewer tests can only kill fewer mutants: such a score is a lower bound.
+const only = (process.env.MUTATE_TESTS ?? '')
+  .split(',')
+  .map((file) => file.trim())
+  .filter((file) => file !== '');
+
+const config = mergeConfig(
   base,
   defineConfig({
     test: {
@@ -29,3 +38,7 @@ export default mergeConfig(
     },
   }),
 );
+// mergeConfig concatenates arrays, so the restriction replaces `include` after the merge.
+if (only.length > 0 && config.test) config.test.include = only;
+
+export default config;
