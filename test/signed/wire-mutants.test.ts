@@ -216,6 +216,7 @@ describe('seal: reviveData', () => {
   it('JSON for application/json (parameters and case ignored) and +json', () => {
     expect(reviveData('Application/JSON; charset=utf-8', text('{"a":1}'))).toEqual({ a: 1 });
     expect(reviveData('application/ld+json', text('[1]'))).toEqual([1]);
+    expect(reviveData(' application/json ; q=1', text('2'))).toBe(2);
   });
 
   it('a string for text/*, form data and no type; bytes otherwise', () => {
