@@ -8,6 +8,7 @@ export const entries: Record<string, string> = {
   fastify: 'src/fastify/index.ts',
   express: 'src/express/index.ts',
   web: 'src/web/index.ts',
+  'web.node': 'src/web/node.ts',
   keystore: 'src/keystore/index.ts',
   tabs: 'src/tabs/index.ts',
   vault: 'src/vault/index.ts',
