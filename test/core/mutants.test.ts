@@ -433,6 +433,13 @@ describe('kdf: derive options', () => {
     );
   });
 
+  it('the default name in the messages is "options" (checkDeriveOptions and deriveKey)', async () => {
+    const m = 'options.salt: expected 16 bytes or a string of 16 characters, got a number';
+    expect((thrown(() => checkDeriveOptions({ secret, salt: 16 })) as Error).message).toBe(m);
+    // deriveKey checks before it starts the hash: a synchronous throw or a rejection, same message.
+    await expect((async () => deriveKey({ secret, salt: 16 } as never))()).rejects.toThrow(m);
+  });
+
   it('deriveKey passes the secret, salt, OPSLIMIT_MODERATE and MEMLIMIT_MODERATE to the hash', async () => {
     const calls: unknown[][] = [];
     setNativePwhash(async (...args) => {
