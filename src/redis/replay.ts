@@ -141,23 +141,16 @@ export class RedisReplayCache {
   #verify(): Promise<void> {
     this.#verifying ??= (async () => {
       try {
-        const lostAt = await this.#epoch.check();
         const p = this.#o.prefix;
-        if (lostAt !== undefined) {
+        await this.#epoch.check(async (lostAt) => {
           this.#outage.note('data-loss', 'Redis lost its data: requests signed before that are refused');
-          await this.#link.send([
-            'SET',
-            `${p}replay-guard`,
-            String(lostAt + this.#guardMs),
-            'PXAT',
-            String(lostAt + this.#guardMs),
-          ]);
-        }
+          const end = lostAt + this.#guardMs;
+          if (end > this.#guardUntil) this.#guardUntil = end;
+          await this.#link.send(['SET', `${p}replay-guard`, String(end), 'PXAT', String(end)]);
+        });
         // A loss seen by another instance (this one may have started after it).
         const guard = Number(await this.#link.send(['GET', `${p}replay-guard`]));
         if (Number.isFinite(guard) && guard > this.#guardUntil) this.#guardUntil = guard;
-        if (lostAt !== undefined && lostAt + this.#guardMs > this.#guardUntil)
-          this.#guardUntil = lostAt + this.#guardMs;
         this.#verified = true;
       } finally {
         this.#verifying = undefined;

@@ -148,6 +148,7 @@ export class RedisRevocationStore implements RevocationStore {
   /** Revocations this instance made that Redis has not confirmed yet; retried on each heartbeat. */
   readonly #pending = new Map<string, { kind: Kind; name: string; v: number; until: number }>();
   #closed = false;
+  #epochCheck: Promise<void> | undefined;
   /** The time of the check in progress (ms), so that its view lookups share one clock read. */
   #pinned: number | undefined;
   readonly #timeout: number;
@@ -277,7 +278,9 @@ export class RedisRevocationStore implements RevocationStore {
 
   async #remote(c: RevocationCheck): Promise<boolean> {
     const p = this.#o.prefix;
-    const keys = [`${p}r:${c.id}`, `${p}all`];
+    // The marker rides along: an answer from a Redis that restarted empty (or was flushed) since
+    // our last look must not read as "not revoked".
+    const keys = [`${p}r:${c.id}`, `${p}all`, this.#epoch.key];
     const withSubject = typeof c.subject === 'string' && typeof c.issuedAt === 'number';
     if (withSubject) keys.push(`${p}s:${c.subject}`);
     let values: unknown;
@@ -285,6 +288,10 @@ export class RedisRevocationStore implements RevocationStore {
       values = await this.#link.send(['MGET', ...keys]);
       if (!Array.isArray(values) || values.length !== keys.length)
         throw new RedisUnavailableError('unexpected MGET reply');
+      if (!this.#epoch.knows(values[2])) {
+        await this.#checkEpoch();
+        if (this.#local(c, Date.now())) return true;
+      }
     } catch (e) {
       this.#outage.fail(e, this.#o.deny ? 'sessions refused' : 'revocations not checked');
       return this.#o.deny;
@@ -294,7 +301,7 @@ export class RedisRevocationStore implements RevocationStore {
     const t = c.issuedAt;
     const all = parseValue(values[1]);
     if (all && t <= all.v) return true;
-    const s = withSubject ? parseValue(values[2]) : undefined;
+    const s = withSubject ? parseValue(values[3]) : undefined;
     return s !== undefined && t <= s.v;
   }
 
@@ -415,15 +422,7 @@ export class RedisRevocationStore implements RevocationStore {
     const start = mono();
     const losses = this.#losses;
     this.#lastResync = start;
-    const lostAt = await this.#epoch.check();
-    if (lostAt !== undefined) {
-      this.#outage.note(
-        'data-loss',
-        'Redis lost its data (restart without persistence?): every session issued before it is ended',
-      );
-      await this.#write('a', '', lostAt, lostAt + this.#maxAge);
-      this.#apply('a', '', lostAt, lostAt + this.#maxAge);
-    }
+    await this.#checkEpoch();
     await this.#flush();
     this.#complete = true;
     const p = this.#o.prefix;
@@ -454,6 +453,27 @@ export class RedisRevocationStore implements RevocationStore {
     this.#freshUntil = 0;
     this.#synced = true;
     this.#outage.ok();
+  }
+
+  /**
+   * Checks the data-loss marker (one in flight at a time). After a loss, every session issued
+   * before it ends: here first (a local fact, answered in every mode), then in Redis for the
+   * other instances; the marker is adopted only once Redis holds the watermark.
+   */
+  #checkEpoch(): Promise<void> {
+    this.#epochCheck ??= this.#epoch
+      .check(async (at) => {
+        this.#outage.note(
+          'data-loss',
+          'Redis lost its data (restart without persistence?): every session issued before it is ended',
+        );
+        this.#apply('a', '', at, at + this.#maxAge);
+        await this.#write('a', '', at, at + this.#maxAge);
+      })
+      .finally(() => {
+        this.#epochCheck = undefined;
+      });
+    return this.#epochCheck;
   }
 
   /** Retries the revocations Redis has not confirmed (written during an outage). */

@@ -148,6 +148,42 @@ for (const [lib, make] of libraries) {
       await until(() => s.replay.add(`fresh${i++}`, Date.now() + 2000), 6000, 'guard over');
     });
 
+    it('restarted empty, asked before any resync: the per-request path refuses what Redis forgot', async () => {
+      // Without a subscriber every check asks Redis, and no heartbeat ever resyncs: the answer of a
+      // Redis that came back empty must still not read as "not revoked" (it did: a multi-process
+      // run accepted a session from before the loss while the views were still reconnecting).
+      const server = await RedisServer.start();
+      servers.push(server);
+      const pair = await make(server.url, { connect: true });
+      closers.push(pair);
+      const log = recorder();
+      const rev = new RedisRevocationStore({
+        prefix: 'e:',
+        commandTimeout: TIMEOUT,
+        client: pair.client,
+        log: log.log,
+      });
+      closers.push(rev);
+      const before = Date.now() - 1000;
+      await rev.revoke('gone', Date.now() + 60_000);
+      expect(await rev.isRevoked({ id: 'gone', issuedAt: before })).toBe(true);
+      expect(await rev.isRevoked({ id: 'kept', issuedAt: before })).toBe(false);
+
+      await server.kill();
+      await server.start(); // empty: no persistence
+      await until(
+        async () => (await rev.isRevoked({ id: 'fresh', issuedAt: Date.now() })) === false,
+        10_000,
+        'the client reconnected',
+      );
+      expect(log.codes).toContain('data-loss');
+      // Both sessions from before the loss are ended, the revoked one and the one Redis never held...
+      expect(await rev.isRevoked({ id: 'gone', issuedAt: before })).toBe(true);
+      expect(await rev.isRevoked({ id: 'kept', issuedAt: before })).toBe(true);
+      // ...and so for another instance that looked before the loss: the watermark is in Redis.
+      expect(await server.command('EXISTS', 'e:all')).toBe(':1\r\n');
+    });
+
     it('slow Redis (DEBUG SLEEP): every call settles within the timeout, then it recovers', async () => {
       const server = await RedisServer.start();
       servers.push(server);
