@@ -281,7 +281,7 @@ export function childReady(port) {
   process.on('message', (m) => {
     if (m?.type === 'cpu') {
       const u = process.cpuUsage();
-      process.send({ type: 'cpu', id: m.id, us: u.user + u.system });
+      process.send({ type: 'cpu', id: m.id, us: u.user + u.system, user: u.user, system: u.system });
     }
   });
   process.send({ port });
@@ -289,7 +289,15 @@ export function childReady(port) {
 
 let cpuSeq = 0;
 /** CPU time (user + system, µs) a child started by {@link startChild} has used so far. */
-export function childCpu(child) {
+export async function childCpu(child) {
+  return (await childCpuTimes(child)).us;
+}
+
+/**
+ * The same split into user and system time (µs): JavaScript runs in user time; the kernel's share
+ * (socket writes, waking the load generator on the same cores) is system time.
+ */
+export function childCpuTimes(child) {
   const id = ++cpuSeq;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -300,7 +308,7 @@ export function childCpu(child) {
       if (m?.type === 'cpu' && m.id === id) {
         clearTimeout(timer);
         child.off('message', on);
-        resolve(m.us);
+        resolve({ us: m.us, user: m.user, system: m.system });
       }
     };
     child.on('message', on);

@@ -10,7 +10,7 @@
 import { fileURLToPath } from 'node:url';
 import {
   check,
-  childCpu,
+  childCpuTimes,
   cookieHeaderFrom,
   fmtInt,
   fmtRatio,
@@ -104,12 +104,19 @@ async function runFramework(fw) {
     const results = new Map(); // `${id} ${path}` → [{ rps, cpu }]
     const once = async (id, path, duration) => {
       const s = servers.get(id);
-      const cpu0 = await childCpu(s.child);
+      const cpu0 = await childCpuTimes(s.child);
       const r = await loadRun(`${s.url}${path}`, { duration, connections: CONNECTIONS, headers: s.headers });
-      const cpuS = ((await childCpu(s.child)) - cpu0) / 1e6;
+      const cpu1 = await childCpuTimes(s.child);
+      const cpuS = (cpu1.us - cpu0.us) / 1e6;
       if (r.non2xx || r.errors)
         notes.push(`${s.variant.label} ${path}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-      return { rps: r.rps, cpuRps: r.total / cpuS, p99: r.p99 };
+      return {
+        rps: r.rps,
+        cpuRps: r.total / cpuS,
+        p99: r.p99,
+        userUs: (cpu1.user - cpu0.user) / r.total,
+        systemUs: (cpu1.system - cpu0.system) / r.total,
+      };
     };
     for (const id of ids) for (const { path } of ROUTES) await once(id, path, WARMUP);
     for (let round = 0; round < ROUNDS; round++) {
@@ -131,6 +138,8 @@ async function runFramework(fw) {
           rps: median(rs.map((r) => r.rps)),
           cpuRps: median(rs.map((r) => r.cpuRps)),
           p99: median(rs.map((r) => r.p99)),
+          userUs: median(rs.map((r) => r.userUs)),
+          systemUs: median(rs.map((r) => r.systemUs)),
         }
       );
     };
@@ -138,6 +147,12 @@ async function runFramework(fw) {
   } finally {
     await Promise.all([...servers.values()].map((s) => s.stop()));
   }
+}
+
+/** Server CPU per request split into user (JavaScript) and system (kernel) time, with the difference to bare. */
+function splitCell(r, b) {
+  const d = (x, y) => (y === undefined ? '' : ` (${x - y >= 0 ? '+' : ''}${(x - y).toFixed(1)})`);
+  return `${r.userUs.toFixed(1)}${d(r.userUs, b?.userUs)} + ${r.systemUs.toFixed(1)}${d(r.systemUs, b?.systemUs)}`;
 }
 
 console.log(
@@ -152,7 +167,16 @@ for (const fw of FRAMEWORKS.filter((f) => !only || only.includes(f.name.toLowerC
   console.log(`\n${fw.name}`);
   const bare = 'bare';
   printTable(
-    ['server', 'route', 'req/s', 'vs bare', 'req/server-CPU-s', 'vs bare (CPU)', 'p99 ms'],
+    [
+      'server',
+      'route',
+      'req/s',
+      'vs bare',
+      'req/server-CPU-s',
+      'vs bare (CPU)',
+      'µs/req user + system (vs bare)',
+      'p99 ms',
+    ],
     fw.variants
       .filter((v) => servers.has(v.id))
       .flatMap((v) =>
@@ -166,6 +190,7 @@ for (const fw of FRAMEWORKS.filter((f) => !only || only.includes(f.name.toLowerC
             fmtRatio(r.rps, b?.rps),
             fmtInt(r.cpuRps),
             fmtRatio(r.cpuRps, b?.cpuRps),
+            splitCell(r, b),
             r.p99.toFixed(1),
           ];
         }),
