@@ -4,12 +4,11 @@
 // is skipped (e.g. browser-only code, which the browser suites cover).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
-import { entries } from '../scripts/entries.js';
+import { codeBlocks, typeCheck } from './support/typecheck.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const blocks = codeBlocks(readme).map((b) => b.code);
 const dir = new URL('./.readme/', import.meta.url);
 mkdirSync(dir, { recursive: true });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,23 +34,7 @@ describe('README examples', () => {
   });
 
   it('the examples that run type-check against the sources', () => {
-    const root = fileURLToPath(new URL('..', import.meta.url));
-    const host = { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} };
-    const config = ts.getParsedCommandLineOfConfigFile(`${root}tsconfig.test.json`, {}, host)!;
-    // `sealed-session/<module>` resolves to the sources, as in vitest.config.ts.
-    const paths: Record<string, string[]> = {};
-    for (const [name, file] of Object.entries(entries))
-      if (name !== 'cli' && name !== 'index.node')
-        paths[name === 'index' ? 'sealed-session' : `sealed-session/${name.replace('-', '/')}`] = [file];
     const names = files.filter((_, i) => runs(blocks[i]!)).map((f) => fileURLToPath(f));
-    const program = ts.createProgram(names, { ...config.options, noEmit: true, baseUrl: root, paths });
-    const errors = ts
-      .getPreEmitDiagnostics(program)
-      .filter((d) => d.file && names.includes(d.file.fileName))
-      .map(
-        (d) =>
-          `${d.file!.fileName.slice(root.length)}:${d.file!.getLineAndCharacterOfPosition(d.start ?? 0).line + 1} ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`,
-      );
-    expect(errors).toEqual([]);
+    expect(typeCheck(names.map((name) => [name]))).toEqual([]);
   }, 120_000);
 });
