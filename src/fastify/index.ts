@@ -221,6 +221,7 @@ async function sealedSession(fastify: FastifyInstance, options: SecureSessionPlu
         absoluteExpiry: p.absoluteExpiry,
         rolling: o.rolling,
         maxCookies: o.maxCookies,
+        maxCookieBytes: o.maxCookieBytes,
         revocation: o.revocation,
         ...(o.subject === undefined ? {} : { subject: o.subject }),
         ...(o.cache === undefined ? {} : { cache: o.cache }),

@@ -64,6 +64,12 @@ export interface SecureSessionOptions {
   rolling?: boolean;
   /** Cookies one session may span (4096 bytes each). Default 2 (a 6144-byte Cookie budget; docs/format.md). */
   maxCookies?: number;
+  /**
+   * The most bytes one session may add to a request's `Cookie` header; past it `set()` throws
+   * `CookieTooLargeError`. Default 6144 (under the 8 KB that curl, nginx and Apache accept); above
+   * it warns at registration. See the engine's `SessionOptions.maxCookieBytes`.
+   */
+  maxCookieBytes?: number;
   /** Revocation store: a destroyed session's cookie stays dead if replayed. */
   revocation?: RevocationStore;
   /** Session field naming the user (e.g. `'userId'`), passed to the store for `revokeAll(subject)`. */

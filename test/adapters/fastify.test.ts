@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backend } from '../../src/core/backend.js';
 import type { SecureSessionPluginOptions } from '../../src/fastify/index.js';
 import sealedSession, { fastifySecureSession, sessionInfo } from '../../src/fastify/index.js';
-import { generateKey, MemoryRevocationStore } from '../../src/index.js';
+import { generateKey, MemoryRevocationStore, SessionEngine, type SessionOptions } from '../../src/index.js';
 import { Jar, sess, setCookies } from './fastify-support.js';
 
 const key = generateKey();
@@ -342,6 +342,55 @@ describe('THREATS 6: no silently dropped cookie', () => {
     expect((await f.inject({ url: '/data', headers: { cookie: jar.header } })).json()).toEqual({
       big: 'small',
     });
+  });
+
+  it('maxCookieBytes reaches the engine: a smaller budget refuses, a larger one chunks, as SessionEngine does', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const outcome = async (options: SecureSessionPluginOptions, size: number) => {
+      const f = await app(options);
+      f.post('/big', async (req, reply) => {
+        try {
+          sess(req).set('big', 'x'.repeat(size));
+        } catch (err) {
+          return reply.code(413).send((err as { code: string }).code);
+        }
+        return 'stored';
+      });
+      const res = await f.inject({ method: 'POST', url: '/big' });
+      return res.statusCode === 200 ? setCookies(res.headers).map((l) => parseSetCookie(l).name) : res.body;
+    };
+    const engine = (options: SessionOptions, size: number) => {
+      const e = new SessionEngine<{ big: string }>(options);
+      const s = e.load(undefined);
+      try {
+        s.set('big', 'x'.repeat(size));
+      } catch (err) {
+        return (err as { code: string }).code;
+      }
+      return e.commit(s).map((l) => parseSetCookie(l).name);
+    };
+    // The default 6144-byte budget stores 2000 and 4000 characters and refuses 7000; 2048 refuses
+    // 2000; 12000 spreads 7000 over three cookies.
+    const cases = [
+      [{ key }, 2000, ['session']],
+      [{ key }, 4000, ['session', 'session.1']],
+      [{ key }, 7000, 'ERR_COOKIE_TOO_LARGE'],
+      [{ key, maxCookieBytes: 2048 }, 1400, ['session']],
+      [{ key, maxCookieBytes: 2048 }, 2000, 'ERR_COOKIE_TOO_LARGE'],
+      [{ key, maxCookieBytes: 12_000 }, 4000, ['session', 'session.1']],
+      [{ key, maxCookieBytes: 12_000 }, 7000, ['session', 'session.1', 'session.2']],
+    ] as const;
+    for (const [options, size, expected] of cases) {
+      const budget = 'maxCookieBytes' in options ? options.maxCookieBytes : 'default';
+      expect(await outcome(options, size), `${budget} ${size}`).toEqual(expected);
+      expect(engine(options, size)).toEqual(expected);
+    }
+    // 12000 is over the 6144 default: registration warned, naming the option.
+    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
+      expect.stringMatching(
+        /^sealed-session: options\.maxCookieBytes is 12000: session 'session' may add up to 12000 bytes/,
+      ),
+    ]);
   });
 
   it('throws CookieTooLargeError at set() time past maxCookies, leaving the session as it was', async () => {
