@@ -743,3 +743,82 @@ describe('native.ts: useNativeBackend', () => {
     }
   });
 });
+
+describe('errors: codes, names, messages and describe()', () => {
+  it('each error class has its fixed code, its class name and its exact message', async () => {
+    const e = await import('../../src/core/errors.js');
+    const cause = new Error('inner');
+    const base = new e.SealedSessionError('ERR_X', 'msg', { cause });
+    expect(base).toBeInstanceOf(Error);
+    expect(base.code).toBe('ERR_X');
+    expect(base.name).toBe('SealedSessionError');
+    expect(base.message).toBe('msg');
+    expect(base.cause).toBe(cause);
+    expect(new e.SealedSessionError('ERR_Y', 'm').cause).toBeUndefined();
+
+    const invalid = new e.TokenInvalidError('auth');
+    expect(invalid).toBeInstanceOf(e.SealedSessionError);
+    expect([invalid.code, invalid.name, invalid.message, invalid.reason]).toEqual([
+      'ERR_TOKEN_INVALID',
+      'TokenInvalidError',
+      'token is invalid',
+      'auth',
+    ]);
+    const expired = new e.TokenExpiredError('idle');
+    expect([expired.code, expired.name, expired.message, expired.limit]).toEqual([
+      'ERR_TOKEN_EXPIRED',
+      'TokenExpiredError',
+      'token has expired (idle timeout)',
+      'idle',
+    ]);
+    expect(new e.TokenExpiredError('absolute').message).toBe('token has expired (absolute timeout)');
+    const large = new e.CookieTooLargeError(5000, 4096);
+    expect([large.code, large.name, large.message]).toEqual([
+      'ERR_COOKIE_TOO_LARGE',
+      'CookieTooLargeError',
+      'sealed session needs 5000 bytes of cookies, over the limit of 4096',
+    ]);
+    const random = new e.RandomSourceError('returned zero bytes');
+    expect([random.code, random.name, random.message]).toEqual([
+      'ERR_RANDOM_SOURCE',
+      'RandomSourceError',
+      'random source is broken: it returned zero bytes',
+    ]);
+  });
+
+  it('describe() names every kind of value without its content', async () => {
+    const { describe: describeValue } = await import('../../src/core/errors.js');
+    expect(describeValue(null)).toBe('null');
+    expect(describeValue(undefined)).toBe('undefined');
+    expect(describeValue('hunter2')).toBe('a string of 7 characters');
+    expect(describeValue('')).toBe('a string of 0 characters');
+    expect(describeValue(new Uint8Array(16))).toBe('a Uint8Array of 16 bytes');
+    expect(describeValue(Buffer.alloc(3))).toBe('a Buffer of 3 bytes');
+    expect(describeValue([1, 2, 3])).toBe('an array of 3 items');
+    expect(describeValue(42)).toBe('a number');
+    expect(describeValue(0)).toBe('a number');
+    expect(describeValue(Number.NaN)).toBe('NaN');
+    expect(describeValue(Number.POSITIVE_INFINITY)).toBe('Infinity');
+    expect(describeValue(Number.NEGATIVE_INFINITY)).toBe('-Infinity');
+    expect(describeValue({})).toBe('an object (Object)');
+    expect(describeValue(new Map())).toBe('an object (Map)');
+    expect(describeValue(Object.create(null))).toBe('an object (null prototype)');
+    expect(describeValue(true)).toBe('a boolean');
+    expect(describeValue(1n)).toBe('a bigint');
+    expect(describeValue(Symbol('s'))).toBe('a symbol');
+    expect(describeValue(() => 1)).toBe('a function');
+  });
+
+  it('expectedType and expectedRange build the exact messages', async () => {
+    const { expectedRange, expectedType } = await import('../../src/core/errors.js');
+    const t = expectedType('options.key', 'a 32-byte key', new Uint8Array(16));
+    expect(t).toBeInstanceOf(TypeError);
+    expect(t.message).toBe('options.key: expected a 32-byte key, got a Uint8Array of 16 bytes');
+    const r = expectedRange('options.maxAge', 'a positive number of seconds', -1);
+    expect(r).toBeInstanceOf(RangeError);
+    expect(r.message).toBe('options.maxAge: expected a positive number of seconds, got -1');
+    expect(expectedRange('x', 'y', 1.5).message).toBe('x: expected y, got 1.5');
+    expect(expectedRange('x', 'y', 'abc').message).toBe('x: expected y, got a string of 3 characters');
+    expect(expectedRange('x', 'y', null).message).toBe('x: expected y, got null');
+  });
+});
