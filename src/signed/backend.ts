@@ -5,9 +5,9 @@
 // test/signed/backends.test.ts runs the same signed vectors through each.
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { fromBase64Url, toBase64Url } from '../internal/base64.js';
+import { fromBase64Url, toBase64Url, utf8 } from '../internal/base64.js';
 import { randomBytes } from '../internal/random.js';
-import { type Aead, nobleAead } from './seal.js';
+import { type Aead, nobleAead, sealBody } from './seal.js';
 
 /** Which implementation a server uses. */
 export type BackendName = 'sodium-native' | 'node:crypto' | 'webcrypto';
@@ -54,6 +54,13 @@ export interface SignedBackend {
   /** base64url without padding, and its strict decoder (src/internal/base64.ts rules; undefined otherwise). */
   toBase64Url(bytes: Uint8Array): string;
   fromBase64Url(text: string): Uint8Array | undefined;
+  /** UTF-8 encoding (lone surrogates become U+FFFD, as with TextEncoder). */
+  utf8(text: string): Uint8Array;
+  /**
+   * {@link sealBody} (./seal.ts) with this backend's AEAD and randomness: the same frame, and the
+   * same bytes for the same nonce.
+   */
+  sealBody(key: Uint8Array, contentType: string, body: Uint8Array): Uint8Array;
   /** Fast key operations, or null (WebCrypto / @noble only). */
   readonly keys: KeyOps | null;
 }
@@ -67,5 +74,8 @@ export const portableBackend: SignedBackend = Object.freeze({
   randomBytes,
   toBase64Url,
   fromBase64Url,
+  utf8,
+  sealBody: (key: Uint8Array, contentType: string, body: Uint8Array) =>
+    sealBody(key, contentType, body, nobleAead, randomBytes),
   keys: null,
 });

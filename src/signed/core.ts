@@ -1,7 +1,7 @@
 // The one verification core of the server side. Framework adapters (server.ts) only translate
 // their request/response objects to `IncomingSigned` and back; every check lives here.
 import { expectedRange, expectedType } from '../core/errors.js';
-import { fromUtf8, toHex, utf8 } from '../internal/base64.js';
+import { fromUtf8, toHex } from '../internal/base64.js';
 import { ExpiringMap } from '../internal/expiring-map.js';
 import { portableBackend, type SignedBackend, type SyncVerify } from './backend.js';
 import { isNode, type NativeSodium, nodeBackend, nodeCrypto } from './backend-node.js';
@@ -36,7 +36,7 @@ import {
   WIRE_TYPE,
 } from './protocol.js';
 import { MemoryReplayCache, type ReplayCache } from './replay.js';
-import { agreementKey, HMAC_ALG, messageKey, openBody, replyMacKey, reviveData, sealBody } from './seal.js';
+import { agreementKey, HMAC_ALG, messageKey, openBody, replyMacKey, reviveData } from './seal.js';
 import { isInnerList, parseDictionary } from './sf.js';
 
 /**
@@ -324,9 +324,9 @@ function signedReplyHeaders(extra: Readonly<Record<string, string>> | undefined)
   return out;
 }
 
-/** The body bytes as they were on the wire (a string body is UTF-8). */
-function wireBytes(body: unknown): Uint8Array {
-  return typeof body === 'string' ? utf8(body) : body instanceof Uint8Array ? body : EMPTY;
+/** The body bytes as they were on the wire (a string body is UTF-8, `encode`d). */
+function wireBytes(body: unknown, encode: (text: string) => Uint8Array): Uint8Array {
+  return typeof body === 'string' ? encode(body) : body instanceof Uint8Array ? body : EMPTY;
 }
 
 /**
@@ -413,7 +413,7 @@ export function createSignedServerWith(
       const owns = await ownById;
       let own = await ownP;
       const t = now();
-      const wire = wireBytes(req.body);
+      const wire = wireBytes(req.body, b.utf8);
       if (wire.length > maxBody) return fail('size');
       // Methods are case-sensitive (RFC 9110): no normalization, so `POsT` is not `POST`.
       const method = String(req.method);
@@ -448,7 +448,7 @@ export function createSignedServerWith(
         if (!addressed) return fail('key');
         own = addressed;
       }
-      const base = signatureBase(sig.list, view);
+      const base = signatureBase(sig.list, view, undefined, b.utf8);
       if (!base) return fail('components');
       if (!(await checkSignature(entry, base, sig.signature))) return fail('signature');
       const nonce = sig.nonce!;
@@ -518,15 +518,15 @@ export function createSignedServerWith(
           if (!Number.isInteger(status) || status < 200 || status > 599)
             throw expectedRange('status', 'an HTTP status in 200..599', status);
           const covered = signedReplyHeaders(extra);
-          const bytes = typeof body === 'string' ? utf8(body) : (body ?? EMPTY);
+          const bytes = typeof body === 'string' ? be.utf8(body) : (body ?? EMPTY);
           const type =
             contentType ??
             (typeof body === 'string' ? 'text/plain;charset=utf-8' : 'application/octet-stream');
           const text =
             bytes.length > 0 && method !== 'HEAD' && status !== 204 && status !== 304
-              ? be.toBase64Url(sealBody(replyKey, type, bytes, be.aead, be.randomBytes))
+              ? be.toBase64Url(be.sealBody(replyKey, type, bytes))
               : '';
-          const out = text ? utf8(text) : EMPTY;
+          const out = text ? be.utf8(text) : EMPTY;
           const digest = contentDigest(out, be.sha256);
           const list = signatureParams(
             covered.size === 0
@@ -543,7 +543,7 @@ export function createSignedServerWith(
             status,
             header: (n) => (n === 'content-digest' ? digest : covered.get(n)),
           };
-          const parts = signatureBaseParts(list, resView, reqView);
+          const parts = signatureBaseParts(list, resView, reqView, be.utf8);
           if (!parts) throw new SignedRequestError('components');
           const resBase = parts.base;
           const h = signatureHeaders(
@@ -614,7 +614,8 @@ export function createRequestVerifier(
   return async (req) => {
     try {
       const t = now();
-      const wire = wireBytes(req.body);
+      const b = await backendP;
+      const wire = wireBytes(req.body, b.utf8);
       const url = canonicalTarget(first.origin, req.path);
       if (!url) return false;
       const view: MessageView = {
@@ -624,7 +625,6 @@ export function createRequestVerifier(
       };
       const sig = readSignature(view, REQUEST_COMPONENTS, true);
       if (typeof sig === 'string' || !timely(sig, Math.floor(t / 1000), skew)) return false;
-      const b = await backendP;
       let entry = peers.get(sig.keyid);
       if (entry === undefined) {
         entry = peerEntry(sig.keyid, b);
@@ -632,7 +632,7 @@ export function createRequestVerifier(
       }
       if (!entry || RFC_ALG[entry.peer.alg] !== sig.alg) return false;
       if (!digestMatches(req.header('content-digest'), wire, b.sha256)) return false;
-      const base = signatureBase(sig.list, view);
+      const base = signatureBase(sig.list, view, undefined, b.utf8);
       if (!base) return false;
       return await checkSignature(entry, base, sig.signature);
     } catch {

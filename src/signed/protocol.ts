@@ -110,19 +110,25 @@ export function componentValue(item: Item, msg: MessageView, req?: MessageView):
 }
 
 /** The RFC 9421 §2.5 signature base for `list`, or null when a component cannot be derived. */
-export function signatureBase(list: InnerList, msg: MessageView, req?: MessageView): Uint8Array | null {
-  return signatureBaseParts(list, msg, req)?.base ?? null;
+export function signatureBase(
+  list: InnerList,
+  msg: MessageView,
+  req?: MessageView,
+  encode: (text: string) => Uint8Array = utf8,
+): Uint8Array | null {
+  return signatureBaseParts(list, msg, req, encode)?.base ?? null;
 }
 
 /**
  * {@link signatureBase} and the serialized `list` it ends with (the `@signature-params` value, which
  * is also the `Signature-Input` member: {@link signatureHeaders} takes it instead of serializing
- * the list again).
+ * the list again). `encode` is the UTF-8 encoder (the server passes its backend's, same bytes).
  */
 export function signatureBaseParts(
   list: InnerList,
   msg: MessageView,
   req?: MessageView,
+  encode: (text: string) => Uint8Array = utf8,
 ): { base: Uint8Array; params: string } | null {
   let out = '';
   const seen = new Set<string>();
@@ -136,7 +142,7 @@ export function signatureBaseParts(
   }
   // serializeInnerList(list), from the ids already serialized (a Set keeps insertion order).
   const params = `(${[...seen].join(' ')})${serializeParams(list.params)}`;
-  return { base: utf8(`${out}"@signature-params": ${params}`), params };
+  return { base: encode(`${out}"@signature-params": ${params}`), params };
 }
 
 /** RFC 9530 `Content-Digest` value (sha-256) of the bytes on the wire. */

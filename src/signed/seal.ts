@@ -79,7 +79,15 @@ export const nobleAead: Aead = Object.freeze({
   },
 });
 
-const FRAME_VERSION = 1;
+/** First byte of every plaintext frame. */
+export const FRAME_VERSION = 1;
+
+/** A frame's content type as UTF-8 (`encode`, the kernel's by default); RangeError above 255 bytes. */
+export function frameType(contentType: string, encode: (text: string) => Uint8Array = utf8): Uint8Array {
+  const ct = encode(contentType);
+  if (ct.length > 255) throw new RangeError(`content type: expected at most 255 bytes, got ${ct.length}`);
+  return ct;
+}
 
 /** Encrypts `body` (with its content type) under `key`: returns nonce ‖ ciphertext ‖ tag. */
 export function sealBody(
@@ -89,8 +97,7 @@ export function sealBody(
   aead: Aead = nobleAead,
   random: (n: number) => Uint8Array = randomBytes,
 ): Uint8Array {
-  const ct = utf8(contentType);
-  if (ct.length > 255) throw new RangeError(`content type: expected at most 255 bytes, got ${ct.length}`);
+  const ct = frameType(contentType);
   const plain = new Uint8Array(2 + ct.length + body.length);
   plain[0] = FRAME_VERSION;
   plain[1] = ct.length;

@@ -4,6 +4,7 @@
 // the client must accept the replies of each. The primitives give the same bytes on fixed inputs.
 // And a server on Node really runs on node:crypto (spied), not on the portable code.
 import { createRequire } from 'node:module';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fromHex, toHex } from '../../src/internal/base64.js';
 import { portableBackend, type SignedBackend } from '../../src/signed/backend.js';
@@ -17,7 +18,14 @@ import { createSignedServer, createSignedServerWith, type VerifyResult } from '.
 import { generateSecretKey, getPublicKey, SecureFetch } from '../../src/signed/index.js';
 import { createVerifier, loadSecretKey, tryParsePublicKey } from '../../src/signed/keys.js';
 import { MemoryReplayCache } from '../../src/signed/replay.js';
-import { agreementKey, messageKey, nobleMac, replyMacKey } from '../../src/signed/seal.js';
+import {
+  agreementKey,
+  messageKey,
+  nobleMac,
+  openBody,
+  replyMacKey,
+  sealBody,
+} from '../../src/signed/seal.js';
 
 const ORIGIN = 'https://api.example.test';
 // The module itself, not nodeCrypto()'s answer: a broken operation must fail the comparisons
@@ -342,6 +350,84 @@ describe('the primitives give the same bytes on every backend', () => {
         }
       }
     }
+  });
+});
+
+describe('Ed25519 on node:crypto and on libsodium: the same signatures, each verifies the other', () => {
+  it('equal signatures for the same seed and message; cross-verified; tampered signature or message refused by each', () => {
+    const impls = [
+      ['node:crypto', nodeBackend(node!, null, false).keys!],
+      ['libsodium', nodeBackend(node!, sodium, true).keys!],
+    ] as const;
+    for (let i = 0; i < 8; i++) {
+      const seed = new Uint8Array(32).map((_, j) => (i * 37 + j * 11 + 1) & 255);
+      const pub = ed25519.getPublicKey(seed);
+      const msg = new Uint8Array(i * 61).map((_, j) => (j * 7 + i) & 255);
+      const sigs = impls.map(([, ops]) => ops.signer('ed25519', new Uint8Array(seed), pub)!(msg));
+      expect(toHex(sigs[1]!)).toBe(toHex(sigs[0]!));
+      // @noble/curves agrees (RFC 8032 is deterministic).
+      expect(toHex(sigs[0]!)).toBe(toHex(ed25519.sign(msg, seed)));
+      for (const [signer] of impls) {
+        const sig = sigs[signer === 'node:crypto' ? 0 : 1]!;
+        for (const [verifier, ops] of impls) {
+          const verify = ops.verifier('ed25519', pub)!;
+          expect([signer, verifier, verify(msg, sig)]).toEqual([signer, verifier, true]);
+          for (const at of [0, 31, 32, 63]) {
+            const bad = new Uint8Array(sig);
+            bad[at]! ^= 1;
+            expect([signer, verifier, at, verify(msg, bad)]).toEqual([signer, verifier, at, false]);
+          }
+          const other = new Uint8Array(msg.length + 1);
+          other.set(msg);
+          expect([signer, verifier, 'message', verify(other, sig)]).toEqual([
+            signer,
+            verifier,
+            'message',
+            false,
+          ]);
+          if (msg.length > 0) {
+            const flipped = new Uint8Array(msg);
+            flipped[0]! ^= 0x80;
+            expect([signer, verifier, 'flipped', verify(flipped, sig)]).toEqual([
+              signer,
+              verifier,
+              'flipped',
+              false,
+            ]);
+          }
+          expect(verify(msg, sig.subarray(0, 63))).toBe(false);
+        }
+      }
+    }
+  });
+});
+
+describe("the Node backend's UTF-8 and body sealing give the portable bytes", () => {
+  it("utf8: Buffer's encoder spells every string as TextEncoder does, lone surrogates included", () => {
+    for (const [name, b] of backends)
+      for (const text of ['', 'abc', 'é€😀', '\ud800x\udc00', 'x'.repeat(5000)])
+        expect([name, toHex(b.utf8(text))]).toEqual([name, toHex(new TextEncoder().encode(text))]);
+  });
+
+  it("sealBody: each backend's frame opens with the portable code, and re-sealing with its nonce gives the same bytes", () => {
+    const key = new Uint8Array(32).fill(9);
+    for (const [name, b] of backends)
+      for (const body of [
+        new Uint8Array(0),
+        new TextEncoder().encode('{"a":1}'),
+        new Uint8Array(20_000).fill(5),
+      ]) {
+        const sealed = b.sealBody(key, 'application/json', body);
+        const opened = openBody(key, sealed);
+        expect([name, opened?.contentType, toHex(opened?.body ?? new Uint8Array(1))]).toEqual([
+          name,
+          'application/json',
+          toHex(body),
+        ]);
+        const again = sealBody(key, 'application/json', body, undefined, () => sealed.slice(0, 24));
+        expect([name, toHex(sealed)]).toEqual([name, toHex(again)]);
+        expect(() => b.sealBody(key, 'x'.repeat(256), body)).toThrow(RangeError);
+      }
   });
 });
 
