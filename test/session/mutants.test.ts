@@ -1,7 +1,9 @@
 // Tests that kill the mutants StrykerJS left alive in src/session (docs/mutation.md): exact errors
 // ("expected X, got Y"), exact defaults and exact boundaries.
 import { describe, expect, it, vi } from 'vitest';
+import { generateKey } from '../../src/core/keys.js';
 import { checkCookieName, resolveCookieOptions } from '../../src/session/cookie-options.js';
+import { SessionEngine } from '../../src/session/engine.js';
 import { MemoryRevocationStore } from '../../src/session/revocation.js';
 import { Session, type SessionHost, type SessionState } from '../../src/session/session.js';
 
@@ -524,5 +526,117 @@ describe('module-level constants, with the module loaded inside the test', () =>
     const s = new m.Session({} as SessionHost, state);
     expect(m.stateOf(s)).toBe(state);
     expect(s.get('a')).toBe(1);
+  });
+});
+
+describe('SessionEngine options: exact messages and boundaries', () => {
+  const key = generateKey();
+  const make = (o: object, extra?: object) => new SessionEngine({ key, ...o } as never, extra as never);
+  const err = (o: object, extra?: object) => thrown(() => make(o, extra)) as Error;
+
+  it('the options must be a plain object; the name in the messages is "options" unless given', () => {
+    for (const bad of [null, 1, 'x', [key]]) {
+      const e = thrown(() => new SessionEngine(bad as never)) as Error;
+      expect(e).toBeInstanceOf(TypeError);
+      expect(e.message).toMatch(/^options: expected an options object, got /);
+    }
+    expect(err({ rolling: 1 }, { what: 'app' }).message).toBe(
+      'app.rolling: expected a boolean, got a number',
+    );
+    expect(err({ nope: 1 }).message).toMatch(
+      /^options\.nope: expected one of key, sessionName, .*, got an unknown option$/,
+    );
+    expect(err({ nope: 1 }, { adapterOptions: ['secret'] }).message).toMatch(
+      /^options\.nope: expected one of key, secret, sessionName/,
+    );
+    expect(() => make({ secret: 1 }, { adapterOptions: ['secret'] })).not.toThrow();
+  });
+
+  it('sessionName: a non-empty string, the default cookie name is "session"', () => {
+    expect(make({}).cookieName).toBe('session');
+    expect(make({}).sessionName).toBe('session');
+    expect(make({ sessionName: 'app' }).cookieName).toBe('app');
+    expect(make({ sessionName: 'app', cookieName: 'c' }).cookieName).toBe('c');
+    expect(err({ sessionName: '' }).message).toBe(
+      'options.sessionName: expected a non-empty string, got a string of 0 characters',
+    );
+    expect(err({ sessionName: 5 }).message).toBe(
+      'options.sessionName: expected a non-empty string, got a number',
+    );
+  });
+
+  it('rolling must be a boolean', () => {
+    expect(() => make({ rolling: false })).not.toThrow();
+    expect(() => make({ rolling: true })).not.toThrow();
+    const e = err({ rolling: 'yes' });
+    expect(e).toBeInstanceOf(TypeError);
+    expect(e.message).toBe('options.rolling: expected a boolean, got a string of 3 characters');
+  });
+
+  it('maxCookies: integers from 1 to 20', () => {
+    expect(make({ maxCookies: 1 }).cookieNames).toEqual(['session']);
+    expect(make({ maxCookies: 20 }).cookieNames).toHaveLength(20);
+    for (const bad of [0, 21, 1.5, '2']) {
+      const e = err({ maxCookies: bad });
+      expect(e).toBeInstanceOf(RangeError);
+      expect(e.message).toMatch(/^options\.maxCookies: expected an integer from 1 to 20, got /);
+    }
+  });
+
+  it('maxCookieBytes: integers from 1024 to 81920', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      expect(() => make({ maxCookieBytes: 1024 })).not.toThrow();
+      expect(() => make({ maxCookieBytes: 81_920 })).not.toThrow();
+    } finally {
+      warn.mockRestore();
+    }
+    for (const bad of [1023, 81_921, 2048.5, '4096']) {
+      const e = err({ maxCookieBytes: bad });
+      expect(e).toBeInstanceOf(RangeError);
+      expect(e.message).toMatch(/^options\.maxCookieBytes: expected an integer from 1024 to 81920, got /);
+    }
+  });
+
+  it('revocation: needs revoke() and isRevoked(); its lifetime bounds absoluteExpiry', () => {
+    const msgRev = 'options.revocation: expected a store with revoke() and isRevoked(), got ';
+    expect(err({ revocation: null }).message).toBe(`${msgRev}null`);
+    expect(err({ revocation: { revoke() {} } }).message).toBe(`${msgRev}an object (Object)`);
+    expect(err({ revocation: { isRevoked() {} } }).message).toBe(`${msgRev}an object (Object)`);
+    const store = { revoke() {}, isRevoked: () => false, lifetime: 100 };
+    expect(() => make({ revocation: store, absoluteExpiry: 100, expiry: 50 })).not.toThrow();
+    const e = err({ revocation: store, absoluteExpiry: 101, expiry: 50 });
+    expect(e).toBeInstanceOf(RangeError);
+    expect(e.message).toBe(
+      "options.absoluteExpiry: expected at most the revocation store's lifetime (100 s), got 101",
+    );
+    expect(() => make({ revocation: { revoke() {}, isRevoked: () => false, lifetime: '1' } })).not.toThrow();
+  });
+
+  it('subject: a non-empty field name, and only with a revocation store', () => {
+    const store = new MemoryRevocationStore();
+    expect(() => make({ revocation: store, subject: 'user' })).not.toThrow();
+    expect(err({ revocation: store, subject: '' }).message).toBe(
+      'options.subject: expected the name of a session field, got a string of 0 characters',
+    );
+    expect(err({ revocation: store, subject: 1 }).message).toBe(
+      'options.subject: expected the name of a session field, got a number',
+    );
+    expect(err({ subject: 'user' }).message).toBe(
+      'options.revocation: expected a revocation store (subject is set), got undefined',
+    );
+  });
+
+  it('debug must be a function; cache is false or an integer from 0 to 10000000', () => {
+    expect(() => make({ debug: () => {} })).not.toThrow();
+    expect(err({ debug: 'log' }).message).toBe(
+      'options.debug: expected a function, got a string of 3 characters',
+    );
+    for (const ok of [false, 0, 10_000_000, 1]) expect(() => make({ cache: ok })).not.toThrow();
+    for (const bad of [true, -1, 10_000_001, 1.5, '5']) {
+      const e = err({ cache: bad });
+      expect(e).toBeInstanceOf(RangeError);
+      expect(e.message).toMatch(/^options\.cache: expected false or an integer from 0 to 10000000, got /);
+    }
   });
 });
