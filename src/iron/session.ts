@@ -91,7 +91,12 @@ function engineFor(ring: Keyring, config: IronConfig): SessionEngine<Record<stri
         maxCookies: config.chunk ? MAX_CHUNKS : 1,
         debug,
       },
-      { what: 'options' },
+      {
+        what: 'options',
+        // In the user's terms: `maxCookies` is ours, `chunk: true` is theirs (one cookie: no warning).
+        budgetWarning: (budget) =>
+          `sealed-session/iron: options.chunk is true: cookie '${config.cookieName}' may span ${MAX_CHUNKS} cookies, up to ${budget} bytes of a request's Cookie header. curl, nginx and Apache refuse request headers over 8 KB (8190 bytes) by default, and curl then drops the session cookie (the user is logged out). Keep a chunked session under 6144 bytes: store an id in the session and keep large data on the server.`,
+      },
     );
     if (byConfig.size >= MAX_ENGINES) byConfig.clear();
     byConfig.set(key, engine);

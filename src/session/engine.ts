@@ -368,6 +368,11 @@ export class SessionEngine<T extends object = SessionData> {
       what?: string;
       /** Option names the adapter handles itself (e.g. `secret`, `salt`), accepted here too. */
       adapterOptions?: readonly string[];
+      /**
+       * The warning for a budget above 6144 bytes, in the words of the adapter's own options (an
+       * adapter that sets `maxCookies` itself would otherwise name an option its user never set).
+       */
+      budgetWarning?: (budget: number) => string;
     } = {},
   ) {
     const what = extra.what ?? 'options';
@@ -462,7 +467,9 @@ export class SessionEngine<T extends object = SessionData> {
     const maxCookies = maxCookiesOption ?? Math.min(MAX_CHUNKS, this.#cookiesNeeded(this.#budget));
     this.#maxCookies = maxCookies;
     this.cookieNames = Object.freeze(chunkNames(this.cookieName, maxCookies));
-    if (this.#budget > COOKIE_BUDGET) {
+    if (this.#budget > COOKIE_BUDGET && extra.budgetWarning) {
+      warnOnce(extra.budgetWarning(this.#budget));
+    } else if (this.#budget > COOKIE_BUDGET) {
       const option =
         budgetOption === undefined
           ? `${what}.maxCookies is ${maxCookiesOption} (${maxCookies} cookies of up to ${COOKIE_BYTES} bytes)`

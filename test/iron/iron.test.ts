@@ -220,6 +220,30 @@ describe('sealed-session/iron: the session object', () => {
     expect(back).toEqual({ n: 1 });
   });
 
+  it('the cookie budget warning names what the user set: none for one cookie, `chunk: true` once', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const one = await getIronSession<Data>(new FakeCookieStore(), { ...options, cookieName: 'budget1' });
+      one.n = 1;
+      await one.save();
+      expect(warn).not.toHaveBeenCalled(); // one cookie of at most 4096 bytes: within the budget
+      const chunked = { ...options, cookieName: 'budget4', chunk: true };
+      for (let i = 0; i < 2; i++) {
+        const s = await getIronSession<Data>(new FakeCookieStore(), chunked);
+        s.n = i;
+        await s.save();
+      }
+      // Not the engine's "options.maxCookies is 4 … session 'session'": neither is an iron option.
+      expect(warn.mock.calls).toEqual([
+        [
+          "sealed-session/iron: options.chunk is true: cookie 'budget4' may span 4 cookies, up to 16384 bytes of a request's Cookie header. curl, nginx and Apache refuse request headers over 8 KB (8190 bytes) by default, and curl then drops the session cookie (the user is logged out). Keep a chunked session under 6144 bytes: store an id in the session and keep large data on the server.",
+        ],
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('too big without chunk: iron’s error, nothing written; chunk: true spans cookies', async () => {
     const res = new RecordingResponse();
     const s = await getIronSession<Data>(nodeRequest(), res, options);
