@@ -3,7 +3,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import { generateKey } from '../../src/core/keys.js';
 import { checkCookieName, resolveCookieOptions } from '../../src/session/cookie-options.js';
-import { SessionEngine } from '../../src/session/engine.js';
+import {
+  assertDistinctCookieNames,
+  CookieNameRegistry,
+  findCookie,
+  SessionEngine,
+} from '../../src/session/engine.js';
 import { MemoryRevocationStore } from '../../src/session/revocation.js';
 import { Session, type SessionHost, type SessionState } from '../../src/session/session.js';
 
@@ -638,5 +643,50 @@ describe('SessionEngine options: exact messages and boundaries', () => {
       expect(e).toBeInstanceOf(RangeError);
       expect(e.message).toMatch(/^options\.cache: expected false or an integer from 0 to 10000000, got /);
     }
+  });
+});
+
+describe('findCookie, assertDistinctCookieNames, CookieNameRegistry', () => {
+  it('findCookie returns the raw value of the first cookie with exactly that name', () => {
+    expect(findCookie('s=abc', 's')).toBe('abc');
+    expect(findCookie('a=1; s=abc; b=2', 's')).toBe('abc');
+    expect(findCookie('a=1;s=abc', 's')).toBe('abc');
+    expect(findCookie('a=1;\t s=abc', 's')).toBe('abc');
+    expect(findCookie('s=first; s=second', 's')).toBe('first');
+    expect(findCookie('xs=1; s=2', 's')).toBe('2');
+    expect(findCookie('xs=1', 's')).toBeUndefined();
+    expect(findCookie('a=s=1', 's')).toBeUndefined();
+    expect(findCookie('s.1=1; s=2', 's')).toBe('2');
+    expect(findCookie('ss; s=3', 's')).toBe('3');
+    expect(findCookie('s', 's')).toBeUndefined();
+    expect(findCookie('s=', 's')).toBe('');
+    expect(findCookie('s=%20"x" ', 's')).toBe('%20"x" ');
+    expect(findCookie('', 's')).toBeUndefined();
+  });
+
+  it('assertDistinctCookieNames names the index and the owner; one engine is named without an index', () => {
+    const a = { cookieNames: ['a', 'a.1'], sessionName: 'a' };
+    const b = { cookieNames: ['a.1'], sessionName: 'b' };
+    const c = { cookieNames: ['c'], sessionName: 'c' };
+    expect(() => assertDistinctCookieNames([a, c])).not.toThrow();
+    const e = thrown(() => assertDistinctCookieNames([c, a, b])) as Error;
+    expect(e).toBeInstanceOf(TypeError);
+    expect(e.message).toBe(
+      "options[2].cookieName: expected cookie names not used by another session, got 'a.1' (also written by session 'a')",
+    );
+    expect(msg(() => assertDistinctCookieNames([a, b], 'app'))).toMatch(/^app\[1\]\.cookieName: /);
+    const twice = { cookieNames: ['x', 'x'], sessionName: 'x' };
+    expect(() => assertDistinctCookieNames([twice])).not.toThrow();
+    expect(() => assertDistinctCookieNames([twice, twice])).toThrow(/'x' \(also written by session 'x'\)/);
+    const r = new CookieNameRegistry();
+    r.claim(a);
+    expect(msg(() => r.claim(b))).toBe(
+      "options[1].cookieName: expected cookie names not used by another session, got 'a.1' (also written by session 'a')",
+    );
+    expect(msg(() => r.claim(b, 'app'))).toMatch(/^app\[1\]\.cookieName/);
+    r.claim(c);
+    expect(msg(() => r.claim({ cookieNames: ['c'], sessionName: 'd' }))).toMatch(
+      /^options\[2\]\.cookieName: .*'c' \(also written by session 'c'\)$/,
+    );
   });
 });
