@@ -35,7 +35,9 @@ export function ensureNodeModules() {
   // Known-harmless noise on Node 20: cookie@2.0.2 (pulled in by the test-only dev dependencies
   // @fastify/cookie and fastify's light-my-request) declares `engines.node >= 22`, which npm flags as
   // EBADENGINE; it runs on Node 20 in the tests, and the library does not depend on it. Shown as one
-  // explained line instead.
+  // explained line instead. npm 11's "install scripts not yet covered by allowScripts" advisory is
+  // answered in package.json#allowScripts (bun, deno, esbuild, workerd: their postinstall places
+  // their binary), so it is not filtered here.
   const noise = /EBADENGINE|Unknown user config "nodedir"|^npm warn (\s|$)/;
   const ebadengine = lines.some((l) => /EBADENGINE/.test(l));
   for (const l of lines) if (r.status !== 0 || !noise.test(l)) console.log(l);
