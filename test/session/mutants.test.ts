@@ -690,3 +690,65 @@ describe('findCookie, assertDistinctCookieNames, CookieNameRegistry', () => {
     );
   });
 });
+
+describe('SessionEngine debug lines and chunked cookies', () => {
+  const key = generateKey();
+  const header = (setCookies: string[]) =>
+    setCookies
+      .map((c) => c.slice(0, c.indexOf(';')))
+      .filter((c) => !c.endsWith('='))
+      .join('; ');
+
+  it('a debug line has the default message and { session, reason }, with cause only when there is one', () => {
+    const lines: [string, object][] = [];
+    const err = new Error('store down');
+    const engine = new SessionEngine({
+      key,
+      sessionName: 'app',
+      debug: (m, d) => lines.push([m, d]),
+      revocation: {
+        revoke() {},
+        isRevoked() {
+          throw err;
+        },
+      },
+    });
+    expect(engine.load(5 as never).get('user' as never)).toBeUndefined();
+    expect(lines).toStrictEqual([
+      ['sealed-session: no session from the cookie', { session: 'app', reason: 'unparsable-cookie-header' }],
+    ]);
+    lines.length = 0;
+    const cookie = header(engine.commit(engine.create({ user: 'ada' })));
+    expect(engine.load(cookie).get('user' as never)).toBeUndefined();
+    expect(lines).toStrictEqual([
+      [
+        'sealed-session: no session from the cookie',
+        { session: 'app', reason: 'revocation-store-error', cause: err },
+      ],
+    ]);
+  });
+
+  it('a chunked session reads back from all its cookies; a missing chunk is logged and gives no session', () => {
+    const reasons: string[] = [];
+    const engine = new SessionEngine({
+      key,
+      maxCookies: 3,
+      maxCookieBytes: 6144,
+      debug: (_m, d) => reasons.push(d.reason),
+    });
+    const big = 'x'.repeat(4000);
+    const sets = engine.commit(engine.create({ big }));
+    const names = sets.map((c) => c.slice(0, c.indexOf('=')));
+    expect(names.slice(0, 2)).toEqual(['session', 'session.1']);
+    const full = header(sets);
+    expect(full.startsWith('session=2.')).toBe(true);
+    expect(engine.load(full).get('big' as never)).toBe(big);
+    expect(reasons).toEqual([]);
+    const withoutChunk = full
+      .split('; ')
+      .filter((c) => !c.startsWith('session.1='))
+      .join('; ');
+    expect(engine.load(withoutChunk).get('big' as never)).toBeUndefined();
+    expect(reasons).toEqual(['missing-chunk']);
+  });
+});
