@@ -13,7 +13,7 @@ export type { SessionData } from '../session/session.js';
 export { Session } from '../session/session.js';
 export type { SessionVariables } from './hono.js';
 export { honoSession } from './hono.js';
-export type { NextCookieAttributes, NextCookieReader, NextCookieStore } from './next.js';
+export type { NextCookieAttributes, NextCookieReader, NextCookieStore, NextSessionOptions } from './next.js';
 export { NextSessions, nextSessions } from './next.js';
 export type { WebCookieSource } from './sessions.js';
 export { createSessions, WebSessions } from './sessions.js';

@@ -53,6 +53,22 @@ export interface NextCookieStore extends NextCookieReader {
 }
 
 /**
+ * Options of {@link nextSessions}: those of `SessionOptions`, with a key that may still be
+ * undefined where Next evaluates the module without run-time secrets (`next build`).
+ *
+ * @example
+ * ```ts
+ * import { nextSessions, type NextSessionOptions } from 'sealed-session/web';
+ * const options: NextSessionOptions = { key: process.env.SESSION_KEY, cookieName: 'app' };
+ * export const sessions = nextSessions(options);
+ * ```
+ */
+export interface NextSessionOptions extends Omit<SessionOptions, 'key'> {
+  /** The key; `undefined` (e.g. `process.env.SESSION_KEY` during `next build`) is looked for again on first use. */
+  key?: SessionOptions['key'] | undefined;
+}
+
+/**
  * Sessions for the Next.js App Router. Build once at module scope; per request
  * `await load(cookies())`, use the session, then `commit(session)` — in a Route Handler, Server
  * Action or `proxy.ts` (Server Components cannot set cookies; there, only read).
@@ -75,17 +91,17 @@ export interface NextCookieStore extends NextCookieReader {
  * ```
  */
 export class NextSessions<T extends object = SessionData> {
-  readonly #options: SessionOptions;
+  readonly #options: NextSessionOptions;
   #built: WebSessions<T> | undefined;
   readonly #stores = new WeakMap<Session<T>, NextCookieReader>();
 
-  constructor(options: SessionOptions) {
+  constructor(options: NextSessionOptions) {
     this.#options = options;
     // Validated now — except a missing key: `next build` evaluates this module while it collects
     // page data, usually without the run-time secrets (SESSION_KEY). The key is then resolved on
     // first use, where its absence is a clear error instead of a failed build.
     if (options === null || typeof options !== 'object' || options.key !== undefined) {
-      this.#built = new WebSessions<T>(options);
+      this.#built = new WebSessions<T>(options as SessionOptions);
     } else {
       new WebSessions<T>({ ...options, key: new Uint8Array(32).fill(1) }); // every other option, now
     }
@@ -98,7 +114,7 @@ export class NextSessions<T extends object = SessionData> {
         'nextSessions: options.key: expected a key at run time, got undefined (is SESSION_KEY set in the server environment?)',
       );
     }
-    this.#built = new WebSessions<T>(this.#options);
+    this.#built = new WebSessions<T>(this.#options as SessionOptions);
     return this.#built;
   }
 
@@ -158,6 +174,6 @@ export class NextSessions<T extends object = SessionData> {
  * const session = await sessions.load(cookies());
  * ```
  */
-export function nextSessions<T extends object = SessionData>(options: SessionOptions): NextSessions<T> {
+export function nextSessions<T extends object = SessionData>(options: NextSessionOptions): NextSessions<T> {
   return new NextSessions<T>(options);
 }
