@@ -752,3 +752,51 @@ describe('SessionEngine debug lines and chunked cookies', () => {
     expect(reasons).toEqual(['missing-chunk']);
   });
 });
+
+describe('SessionEngine commit: rolling refresh at half the idle time, leftover chunks cleared', () => {
+  const key = generateKey();
+  const header = (setCookies: string[]) =>
+    setCookies
+      .map((c) => c.slice(0, c.indexOf(';')))
+      .filter((c) => !c.endsWith('='))
+      .join('; ');
+  const T0 = 1_700_000_000_000;
+
+  it('refreshes only once less than half the idle time is left, and not when rolling is false', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(T0);
+      for (const rolling of [true, false]) {
+        const engine = new SessionEngine({ key, expiry: 100, rolling, cache: false });
+        const cookie = header(engine.commit(engine.create({ user: 'ada' })));
+        vi.setSystemTime(T0 + 50_000);
+        const atHalf = engine.load(cookie);
+        expect(atHalf.get('user' as never)).toBe('ada');
+        expect(engine.commit(atHalf)).toEqual([]);
+        vi.setSystemTime(T0 + 50_001);
+        const after = engine.load(cookie);
+        expect(after.get('user' as never)).toBe('ada');
+        const out = engine.commit(after);
+        if (rolling) {
+          expect(out).toHaveLength(1);
+          expect(out[0]).toMatch(/^session=[A-Za-z0-9_-]+; Max-Age=100;/);
+        } else expect(out).toEqual([]);
+        vi.setSystemTime(T0);
+      }
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a session that shrinks from two cookies to one clears the second', () => {
+    const engine = new SessionEngine({ key, maxCookies: 3, maxCookieBytes: 6144 });
+    const two = header(engine.commit(engine.create({ big: 'x'.repeat(4000) })));
+    expect(two).toMatch(/^session=2\.[^;]+; session\.1=/);
+    const s = engine.load(two);
+    s.set('big' as never, 'small' as never);
+    const out = engine.commit(s);
+    expect(out).toHaveLength(2);
+    expect(out[0]).toMatch(/^session=[A-Za-z0-9_-]+; Max-Age=/);
+    expect(out[1]).toMatch(/^session\.1=; Max-Age=0;/);
+  });
+});
