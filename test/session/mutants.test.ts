@@ -691,13 +691,15 @@ describe('findCookie, assertDistinctCookieNames, CookieNameRegistry', () => {
   });
 });
 
+/** A Cookie request header made of what commit() set, leaving out the cookies it cleared. */
+const header = (setCookies: string[]) =>
+  setCookies
+    .map((c) => c.slice(0, c.indexOf(';')))
+    .filter((c) => !c.endsWith('='))
+    .join('; ');
+
 describe('SessionEngine debug lines and chunked cookies', () => {
   const key = generateKey();
-  const header = (setCookies: string[]) =>
-    setCookies
-      .map((c) => c.slice(0, c.indexOf(';')))
-      .filter((c) => !c.endsWith('='))
-      .join('; ');
 
   it('a debug line has the default message and { session, reason }, with cause only when there is one', () => {
     const lines: [string, object][] = [];
@@ -755,11 +757,6 @@ describe('SessionEngine debug lines and chunked cookies', () => {
 
 describe('SessionEngine commit: rolling refresh at half the idle time, leftover chunks cleared', () => {
   const key = generateKey();
-  const header = (setCookies: string[]) =>
-    setCookies
-      .map((c) => c.slice(0, c.indexOf(';')))
-      .filter((c) => !c.endsWith('='))
-      .join('; ');
   const T0 = 1_700_000_000_000;
 
   it('refreshes only once less than half the idle time is left, and not when rolling is false', () => {
