@@ -8,7 +8,12 @@ import { CookieTooLargeError } from '../../src/core/errors.js';
 import { createKeyring } from '../../src/core/keyring.js';
 import { generateKey } from '../../src/core/keys.js';
 import { sealJson, type TokenTimes } from '../../src/core/token.js';
-import { type LegacyOpener, SessionEngine, type SessionOptions } from '../../src/session/engine.js';
+import {
+  findCookie,
+  type LegacyOpener,
+  SessionEngine,
+  type SessionOptions,
+} from '../../src/session/engine.js';
 import type { RevocationCheck, RevocationStore } from '../../src/session/revocation.js';
 
 afterEach(() => {
@@ -635,8 +640,7 @@ describe('revocation verdicts, one by one', () => {
 });
 
 describe('findCookie', () => {
-  it('a cookie at the very start after whitespace is found', async () => {
-    const { findCookie } = await import('../../src/session/engine.js');
+  it('a cookie at the very start after whitespace is found', () => {
     expect(findCookie(' s=1', 's')).toBe('1');
     expect(findCookie('\ts=1', 's')).toBe('1');
   });
