@@ -15,6 +15,7 @@ import {
   type SessionOptions,
 } from '../../src/session/engine.js';
 import type { RevocationCheck, RevocationStore } from '../../src/session/revocation.js';
+import { cookieHeader } from '../support/cookies.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -25,12 +26,6 @@ const key = generateKey();
 const T0 = Date.UTC(2026, 0, 1); // a whole second
 const NO_SESSION = 'sealed-session: no session from the cookie';
 
-/** A Cookie request header made of what commit() set, leaving out the cookies it cleared. */
-const header = (setCookies: string[]) =>
-  setCookies
-    .map((c) => c.slice(0, c.indexOf(';')))
-    .filter((c) => !c.endsWith('='))
-    .join('; ');
 const namesOf = (setCookies: string[]) => setCookies.map((c) => c.slice(0, c.indexOf('=')));
 const cleared = (setCookies: string[]) => setCookies.filter((c) => /^[^=]+=; Max-Age=0;/.test(c));
 
@@ -47,6 +42,9 @@ function debugged(
   const reasons = () => lines.map((l) => l.reason);
   return { engine, lines, reasons };
 }
+
+/** Silences the budget warning that engines above 6144 bytes print (restored after each test). */
+const quietWarnings = () => vi.spyOn(console, 'warn').mockImplementation(() => {});
 
 /** Seals any JSON text under the engine's own key and context, as a forger holding the key could. */
 const sealed = (engine: SessionEngine, json: string, times: TokenTimes = { createdAt: Date.now() }) =>
@@ -145,7 +143,7 @@ describe('the legacy opener (foreign cookies, e.g. @fastify/secure-session)', ()
     const out = engine.commit(s);
     expect(out).toHaveLength(1);
     expect(out[0]).toMatch(/^session=[A-Za-z0-9_-]+; Max-Age=100;/);
-    expect(engine.load(header(out)).get('u' as never)).toBe(1);
+    expect(engine.load(cookieHeader(out)).get('u' as never)).toBe(1);
     expect(reasons()).toEqual([]);
   });
 
@@ -186,13 +184,13 @@ describe('a keyring still being derived', () => {
     await engine.ready;
     expect(engine.keyring).toBe(ring);
     const other = new SessionEngine({ key });
-    expect(engine.load(header(other.commit(other.create({ a: 1 })))).get('a' as never)).toBe(1);
+    expect(engine.load(cookieHeader(other.commit(other.create({ a: 1 })))).get('a' as never)).toBe(1);
   });
 });
 
 describe('the budget warning', () => {
   it("an adapter's own wording is used above 6144 bytes, and not at 6144", () => {
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const warn = quietWarnings();
     const budgetWarning = vi.fn((budget: number) => `engine-paths test: budget ${budget}`);
     new SessionEngine({ key, maxCookieBytes: 6144 }, { budgetWarning });
     expect(budgetWarning).not.toHaveBeenCalled();
@@ -205,7 +203,7 @@ describe('the budget warning', () => {
   it('each distinct warning prints once, and at most 100 distinct ones per process', async () => {
     vi.resetModules();
     const { SessionEngine: Fresh } = await import('../../src/session/engine.js');
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const warn = quietWarnings();
     for (let i = 0; i < 101; i++) new Fresh({ key, maxCookieBytes: 7000 + i });
     new Fresh({ key, maxCookieBytes: 7000 });
     expect(warn).toHaveBeenCalledTimes(100);
@@ -254,7 +252,7 @@ describe('what an untouched, emptied or destroyed session writes', () => {
 
   it('session.0 is not a chunk: next to a whole token it is left alone', () => {
     const engine = new SessionEngine({ key });
-    const cookie = header(engine.commit(engine.create({ a: 1 })));
+    const cookie = cookieHeader(engine.commit(engine.create({ a: 1 })));
     const s = engine.load(`${cookie}; session.0=x`);
     expect(s.get('a' as never)).toBe(1);
     expect(engine.commit(s)).toEqual([]);
@@ -273,7 +271,7 @@ describe('what an untouched, emptied or destroyed session writes', () => {
     const s = engine.create({ a: 1 });
     s.options({ path: '/app' });
     expect(engine.commit(s)[0]).toMatch(/^session=[A-Za-z0-9_-]+; Max-Age=10; Path=\/app;/);
-    const cookie = header(engine.commit(engine.create({ a: 1 })));
+    const cookie = cookieHeader(engine.commit(engine.create({ a: 1 })));
     vi.setSystemTime(T0 + 9500);
     const late = engine.load(cookie);
     late.set('a' as never, 2 as never);
@@ -285,7 +283,7 @@ describe('what an untouched, emptied or destroyed session writes', () => {
   it('a commit at exactly the absolute deadline saves nothing and clears the cookie', () => {
     vi.useFakeTimers({ toFake: ['Date'], now: T0 });
     const { engine, lines } = debugged({ absoluteExpiry: 10, expiry: 10 });
-    const cookie = header(engine.commit(engine.create({ a: 1 })));
+    const cookie = cookieHeader(engine.commit(engine.create({ a: 1 })));
     vi.setSystemTime(T0 + 9999);
     const s = engine.load(cookie);
     expect(s.get('a' as never)).toBe(1);
@@ -300,7 +298,7 @@ describe('what an untouched, emptied or destroyed session writes', () => {
   it('rolling is on by default: past half the idle time a read re-issues the cookie', () => {
     vi.useFakeTimers({ toFake: ['Date'], now: T0 });
     const engine = new SessionEngine({ key, expiry: 100 });
-    const cookie = header(engine.commit(engine.create({ a: 1 })));
+    const cookie = cookieHeader(engine.commit(engine.create({ a: 1 })));
     vi.setSystemTime(T0 + 50_001);
     const s = engine.load(cookie);
     expect(s.get('a' as never)).toBe(1);
@@ -310,7 +308,7 @@ describe('what an untouched, emptied or destroyed session writes', () => {
   it('regenerate gives a new id and creation time through the engine', () => {
     vi.useFakeTimers({ toFake: ['Date'], now: T0 });
     const engine = new SessionEngine({ key });
-    const s = engine.load(header(engine.commit(engine.create({ a: 1 }))));
+    const s = engine.load(cookieHeader(engine.commit(engine.create({ a: 1 }))));
     const before = s.id;
     vi.setSystemTime(T0 + 5000);
     s.regenerate();
@@ -327,14 +325,13 @@ describe('what an untouched, emptied or destroyed session writes', () => {
 });
 
 describe('chunk counts have one spelling and a bound', () => {
-  const warn = () => vi.spyOn(console, 'warn').mockImplementation(() => {});
   /** A session in `count` cookies, as a Cookie header, and the engine that wrote it. */
   function chunked(count: number) {
-    warn();
+    quietWarnings();
     const engine = new SessionEngine({ key, maxCookies: 3, maxCookieBytes: 12_288, cache: false });
     const out = engine.commit(engine.create({ big: 'x'.repeat(count === 2 ? 4000 : 7000) }));
     expect(out).toHaveLength(count);
-    return { engine, cookie: header(out) };
+    return { engine, cookie: cookieHeader(out) };
   }
 
   it('"02." and "1." are not counts: the cookie does not open', () => {
@@ -348,7 +345,7 @@ describe('chunk counts have one spelling and a bound', () => {
 
   it("a count above the engine's maxCookies does not open", () => {
     const { cookie } = chunked(3);
-    warn();
+    quietWarnings();
     const narrow = new SessionEngine({ key, maxCookies: 2, maxCookieBytes: 8192 });
     expect(narrow.load(cookie).data()).toEqual({});
   });
@@ -378,21 +375,24 @@ describe('exact limits: 4096 bytes per cookie, the byte budget, maxCookies', () 
     }
     return lo;
   }
+  /** What `fn` returns, or undefined when it refuses the session as too large (any other error fails). */
+  function unlessTooLarge<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (e) {
+      expect(e).toBeInstanceOf(CookieTooLargeError);
+      return undefined;
+    }
+  }
   /** A Set-Cookie as long as it gets: Max-Age at its widest (the capacity is measured that way). */
   const widest = (c: string) => c.replace(/Max-Age=\d+/, 'Max-Age=400000000').length;
 
   it('one cookie is used up to 4096 bytes, each chunk too, and never more', () => {
-    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    quietWarnings();
     const engine = new SessionEngine({ key, maxCookies: 3, maxCookieBytes: 12_288, cache: false });
     const commit = (n: number) => engine.commit(engine.create({ p: 'x'.repeat(n) }));
-    const fitsIn = (count: number) => (n: number) => {
-      try {
-        return commit(n).length <= count;
-      } catch (e) {
-        expect(e).toBeInstanceOf(CookieTooLargeError);
-        return false;
-      }
-    };
+    const fitsIn = (count: number) => (n: number) =>
+      (unlessTooLarge(() => commit(n).length) ?? Number.POSITIVE_INFINITY) <= count;
     const one = largest(fitsIn(1), 100, 5000);
     expect(widest(commit(one)[0]!)).toBeGreaterThanOrEqual(4094);
     expect(widest(commit(one)[0]!)).toBeLessThanOrEqual(4096);
@@ -406,38 +406,26 @@ describe('exact limits: 4096 bytes per cookie, the byte budget, maxCookies', () 
   it('maxCookieBytes 1024 admits a Cookie header of exactly 1024 bytes for the session, not 1025', () => {
     const engine = new SessionEngine({ key });
     const small = new SessionEngine({ key, maxCookieBytes: 1024 });
-    const fits = (n: number) => {
-      try {
+    const fits = (n: number) =>
+      unlessTooLarge(() => {
         small.create().set('p' as never, 'x'.repeat(n) as never);
         return true;
-      } catch (e) {
-        expect(e).toBeInstanceOf(CookieTooLargeError);
-        return false;
-      }
-    };
+      }) ?? false;
     const n = largest(fits, 10, 2000);
-    const token = header(engine.commit(engine.create({ p: 'x'.repeat(n) })));
+    const token = cookieHeader(engine.commit(engine.create({ p: 'x'.repeat(n) })));
     expect(token.length).toBe(1024); // 'session=' + 1016 characters
-    expect(() => small.commit(small.create({ p: 'x'.repeat(n + 1) }))).toThrow(
-      'sealed session needs 1026 bytes of cookies, over the limit of 1024',
-    );
+    const over = () => small.commit(small.create({ p: 'x'.repeat(n + 1) }));
+    expect(over).toThrow(CookieTooLargeError);
+    expect(over).toThrow(new CookieTooLargeError(1026, 1024)); // the exact message
   });
 
   it('maxCookies: 1 refuses what needs two cookies, naming cookies, not bytes', () => {
     const one = new SessionEngine({ key, maxCookies: 1 });
     const two = new SessionEngine({ key });
-    let n = 2900;
-    while (two.commit(two.create({ p: 'x'.repeat(n) })).length === 1) n++;
-    const e = (() => {
-      try {
-        one.create().set('p' as never, 'x'.repeat(n) as never);
-      } catch (err) {
-        return err as Error;
-      }
-      throw new Error('expected a throw');
-    })();
-    expect(e).toBeInstanceOf(CookieTooLargeError);
-    expect(e.message).toBe('sealed session needs 8192 bytes of cookies, over the limit of 4096');
+    const n = largest((len) => two.commit(two.create({ p: 'x'.repeat(len) })).length === 1, 100, 4200) + 1;
+    const set = () => one.create().set('p' as never, 'x'.repeat(n) as never);
+    expect(set).toThrow(CookieTooLargeError);
+    expect(set).toThrow(new CookieTooLargeError(8192, 4096)); // cookies, not bytes
   });
 
   it('a value grown behind set() is refused at commit, not written short', () => {
@@ -456,7 +444,7 @@ describe('the cache: two generations, off when 0 or false', () => {
     const cookies: string[] = [];
     const sizes: number[] = [];
     for (let i = 0; i < 5; i++) {
-      cookies.push(header(engine.commit(engine.create({ i }))));
+      cookies.push(cookieHeader(engine.commit(engine.create({ i }))));
       sizes.push(engine.cacheSize);
     }
     expect(sizes).toEqual([1, 2, 3, 4, 3]);
@@ -467,7 +455,7 @@ describe('the cache: two generations, off when 0 or false', () => {
   it('0 and false keep nothing and still seal and open', () => {
     for (const cache of [0, false] as const) {
       const engine = new SessionEngine({ key, cache });
-      const cookie = header(engine.commit(engine.create({ a: 1 })));
+      const cookie = cookieHeader(engine.commit(engine.create({ a: 1 })));
       expect(engine.load(cookie).get('a' as never)).toBe(1);
       expect(engine.cacheSize).toBe(0);
     }
@@ -479,7 +467,7 @@ describe('decode and encode (Fastify helpers) go through the request path', () =
     const engine = new SessionEngine({ key });
     expect(engine.decode(5 as never)).toBeNull();
     expect(engine.decode('garbage')).toBeNull();
-    const token = header(engine.commit(engine.create({ a: 1 }))).slice('session='.length);
+    const token = cookieHeader(engine.commit(engine.create({ a: 1 }))).slice('session='.length);
     const s = engine.decode(token)!;
     expect(s.get('a' as never)).toBe(1);
     s.set('a' as never, 2 as never);
@@ -488,7 +476,7 @@ describe('decode and encode (Fastify helpers) go through the request path', () =
 
   it('encode seals the data of a session it loads itself', () => {
     const engine = new SessionEngine({ key });
-    const cookie = header(engine.commit(engine.create({ a: 1 })));
+    const cookie = cookieHeader(engine.commit(engine.create({ a: 1 })));
     expect(engine.decode(engine.encode(engine.load(cookie)))!.get('a' as never)).toBe(1);
   });
 });
@@ -511,7 +499,7 @@ describe('revocation verdicts, one by one', () => {
   }
   const login = (engine: SessionEngine, data: Record<string, unknown>) => {
     const s = engine.create(data);
-    return { id: s.id, cookie: header(engine.commit(s)) };
+    return { id: s.id, cookie: cookieHeader(engine.commit(s)) };
   };
 
   it('eager only with a store', () => {

@@ -11,6 +11,7 @@ import {
 } from '../../src/session/engine.js';
 import { MemoryRevocationStore } from '../../src/session/revocation.js';
 import { Session, type SessionHost, type SessionState } from '../../src/session/session.js';
+import { cookieHeader } from '../support/cookies.js';
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -691,13 +692,6 @@ describe('findCookie, assertDistinctCookieNames, CookieNameRegistry', () => {
   });
 });
 
-/** A Cookie request header made of what commit() set, leaving out the cookies it cleared. */
-const header = (setCookies: string[]) =>
-  setCookies
-    .map((c) => c.slice(0, c.indexOf(';')))
-    .filter((c) => !c.endsWith('='))
-    .join('; ');
-
 describe('SessionEngine debug lines and chunked cookies', () => {
   const key = generateKey();
 
@@ -720,7 +714,7 @@ describe('SessionEngine debug lines and chunked cookies', () => {
       ['sealed-session: no session from the cookie', { session: 'app', reason: 'unparsable-cookie-header' }],
     ]);
     lines.length = 0;
-    const cookie = header(engine.commit(engine.create({ user: 'ada' })));
+    const cookie = cookieHeader(engine.commit(engine.create({ user: 'ada' })));
     expect(engine.load(cookie).get('user' as never)).toBeUndefined();
     expect(lines).toStrictEqual([
       [
@@ -742,7 +736,7 @@ describe('SessionEngine debug lines and chunked cookies', () => {
     const sets = engine.commit(engine.create({ big }));
     const names = sets.map((c) => c.slice(0, c.indexOf('=')));
     expect(names.slice(0, 2)).toEqual(['session', 'session.1']);
-    const full = header(sets);
+    const full = cookieHeader(sets);
     expect(full.startsWith('session=2.')).toBe(true);
     expect(engine.load(full).get('big' as never)).toBe(big);
     expect(reasons).toEqual([]);
@@ -765,7 +759,7 @@ describe('SessionEngine commit: rolling refresh at half the idle time, leftover 
       vi.setSystemTime(T0);
       for (const rolling of [true, false]) {
         const engine = new SessionEngine({ key, expiry: 100, rolling, cache: false });
-        const cookie = header(engine.commit(engine.create({ user: 'ada' })));
+        const cookie = cookieHeader(engine.commit(engine.create({ user: 'ada' })));
         vi.setSystemTime(T0 + 50_000);
         const atHalf = engine.load(cookie);
         expect(atHalf.get('user' as never)).toBe('ada');
@@ -787,7 +781,7 @@ describe('SessionEngine commit: rolling refresh at half the idle time, leftover 
 
   it('a session that shrinks from two cookies to one clears the second', () => {
     const engine = new SessionEngine({ key, maxCookies: 3, maxCookieBytes: 6144 });
-    const two = header(engine.commit(engine.create({ big: 'x'.repeat(4000) })));
+    const two = cookieHeader(engine.commit(engine.create({ big: 'x'.repeat(4000) })));
     expect(two).toMatch(/^session=2\.[^;]+; session\.1=/);
     const s = engine.load(two);
     s.set('big' as never, 'small' as never);
