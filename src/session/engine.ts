@@ -19,7 +19,16 @@ import {
   resolveCookieOptions,
 } from './cookie-options.js';
 import type { RevocationCheck, RevocationStore } from './revocation.js';
-import { Session, type SessionData, type SessionHost, type SessionState, stateOf } from './session.js';
+import {
+  dataOf,
+  NESTED,
+  Session,
+  type SessionData,
+  type SessionHost,
+  type SessionState,
+  stateOf,
+  type Unparsed,
+} from './session.js';
 
 /**
  * Browsers keep at least 4096 bytes per cookie (name, value and attributes; RFC 6265 §6.1).
@@ -156,13 +165,32 @@ interface Payload {
 
 /** An opened token remembered by the engine's cache: what tryOpenText gave (times in ms, 0 = none). */
 interface Cached {
+  /** The whole token (detached from the Cookie header): the map key is only its nonce ({@link cacheKey}). */
+  token: string;
   text: string;
   createdAt: number;
   idleExpiresAt: number;
   expiresAt: number;
   rotated: boolean;
   ring: Keyring;
+  /** Hits so far; from the second one on, requests get {@link Cached.unparsed} instead of a parse. */
+  hits: number;
+  /** The payload's id, creation time and primitive fields, kept once the token is read again. */
+  unparsed: (Unparsed & { readonly id: string; readonly c: number | undefined }) | undefined;
 }
+
+/** Base64url characters 8–39 of a token: 24 bytes of its 24-byte random nonce region (bytes 6–29). */
+const KEY_FROM = 8;
+const KEY_TO = 40;
+
+/**
+ * The cache key of a token: 32 characters of its random nonce, unique per seal, so that a lookup
+ * hashes 32 characters instead of the whole token (hashing a fresh 430-character cookie value cost
+ * more than the JSON it saves). A hit is taken only when the whole token is equal too; a token that
+ * merely shares the slice (a forgery reusing a nonce) misses and is opened, and refused, as any.
+ */
+const cacheKey = (token: string): string | undefined =>
+  token.length > KEY_TO ? token.slice(KEY_FROM, KEY_TO) : undefined;
 
 const DEFAULT_CACHE = 10_000;
 const MAX_CACHE = 10_000_000;
@@ -176,9 +204,10 @@ const wholeSeconds = (ms: number | undefined): number =>
  */
 const detached = (s: string): string => ` ${s}`.slice(1);
 
-/** A token that opened, before the revocation verdict. */
+/** A token that opened, before the revocation verdict: its data, or a cached token's unparsed payload. */
 interface Candidate {
-  data: Record<string, unknown>;
+  data: Record<string, unknown> | undefined;
+  unparsed: Unparsed | undefined;
   id: string;
   createdAt: number;
   expiresAt: number | undefined;
@@ -339,7 +368,7 @@ export class SessionEngine<T extends object = SessionData> {
   readonly #revocation: RevocationStore | undefined;
   readonly #subject: string | undefined;
   readonly #debug: DebugLog | undefined;
-  /** Opened tokens by their exact text (insertion order = eviction order), or undefined when off. */
+  /** Opened tokens by {@link cacheKey} (insertion order = eviction order), or undefined when off. */
   #cache: Map<string, Cached> | undefined;
   /**
    * The previous generation of the cache: when `#cache` reaches half the bound it becomes `#older`
@@ -535,6 +564,7 @@ export class SessionEngine<T extends object = SessionData> {
       source,
       present: undefined,
       data: {},
+      unparsed: undefined,
       id: '',
       createdAt: 0,
       expiresAt: undefined,
@@ -591,7 +621,7 @@ export class SessionEngine<T extends object = SessionData> {
   encode(session: Session<T>): string {
     const s = stateOf(session);
     if (!s.loaded) this.#load(s);
-    return this.#seal(s, s.data, {
+    return this.#seal(s, dataOf(s), {
       createdAt: s.createdAt,
       idleExpiresAt: Date.now() + this.#idle * 1000,
       expiresAt: s.expiresAt,
@@ -729,7 +759,13 @@ export class SessionEngine<T extends object = SessionData> {
       return undefined;
     }
     const check: RevocationCheck = { id: candidate.id, issuedAt: candidate.createdAt };
-    const subject = this.#subject === undefined ? undefined : candidate.data[this.#subject];
+    const name = this.#subject;
+    const subject =
+      name === undefined
+        ? undefined
+        : candidate.data !== undefined
+          ? candidate.data[name]
+          : candidate.unparsed!.fields.get(name);
     if (typeof subject === 'string' || typeof subject === 'number') check.subject = String(subject);
     let verdict: boolean | Promise<boolean>;
     try {
@@ -769,20 +805,28 @@ export class SessionEngine<T extends object = SessionData> {
     if (!this.#ring)
       throw new Error('sealed-session: the key is still being derived; await engine.ready first');
     const ring = this.#ring;
-    let hit = this.#cache?.get(token);
-    if (hit === undefined && this.#older !== undefined) {
-      hit = this.#older.get(token);
+    const key = this.#cache === undefined ? undefined : cacheKey(token);
+    let hit = key === undefined ? undefined : this.#cache!.get(key);
+    if (hit === undefined && key !== undefined && this.#older !== undefined) {
+      hit = this.#older.get(key);
       if (hit !== undefined) {
         // In use: moved to the current generation, so an active session outlives the next rotation.
-        this.#older.delete(token);
-        this.#remember(token, hit);
+        this.#older.delete(key);
+        this.#remember(key, hit);
       }
     }
-    if (hit !== undefined && hit.ring === ring) {
+    if (hit !== undefined && hit.token === token && hit.ring === ring) {
       // The sealed deadlines are applied on every hit, exactly as an open would.
-      if (hit.expiresAt !== 0 && now >= hit.expiresAt) return this.#refuse(token, 'expired-absolute');
-      if (hit.idleExpiresAt !== 0 && now >= hit.idleExpiresAt) return this.#refuse(token, 'expired-idle');
-      return this.#parsed(hit, JSON.parse(hit.text) as Payload);
+      if (hit.expiresAt !== 0 && now >= hit.expiresAt) return this.#refuse(key!, 'expired-absolute');
+      if (hit.idleExpiresAt !== 0 && now >= hit.idleExpiresAt) return this.#refuse(key!, 'expired-idle');
+      const unparsed = hit.unparsed;
+      if (unparsed !== undefined) return this.#candidateOf(hit, unparsed.id, unparsed.c, undefined, unparsed);
+      const value = JSON.parse(hit.text) as Payload;
+      // Read again (a session not written on every request): keep its primitive fields for the next
+      // reads. Not on the first hit, which is the read after a write for a session written each time.
+      if (hit.hits++ > 0)
+        hit.unparsed = { text: hit.text, fields: fieldsOf(value.d), id: value.i, c: value.c };
+      return this.#parsed(hit, value);
     }
     // Our tokens are base64url: a '%' is a second spelling (percent-encoding) and never opens.
     const r = tryOpenText(token, ring, this.cookieName, now);
@@ -795,14 +839,21 @@ export class SessionEngine<T extends object = SessionData> {
       }
       if (isPayload(value)) {
         const opened: Cached = {
+          token,
           text: r.text,
           createdAt: r.createdAt,
           idleExpiresAt: r.idleExpiresAt,
           expiresAt: r.expiresAt,
           rotated: r.rotated,
           ring,
+          hits: 0,
+          unparsed: undefined,
         };
-        if (this.#cache !== undefined) this.#remember(detached(token), opened); // no copy when off
+        if (this.#cache !== undefined) {
+          opened.token = detached(token); // no copy when off
+          const at = cacheKey(opened.token);
+          if (at !== undefined) this.#remember(at, opened);
+        }
         return this.#parsed(opened, value);
       }
     }
@@ -817,6 +868,7 @@ export class SessionEngine<T extends object = SessionData> {
         }
         return {
           data: legacy.data,
+          unparsed: undefined,
           id: toBase64Url(backend().randomBytes(16)),
           createdAt: legacy.createdAt,
           expiresAt,
@@ -830,11 +882,21 @@ export class SessionEngine<T extends object = SessionData> {
   }
 
   #parsed(r: Cached, value: Payload): Candidate {
-    const c = value.c;
+    return this.#candidateOf(r, value.i, value.c, value.d, undefined);
+  }
+
+  #candidateOf(
+    r: Cached,
+    id: string,
+    c: number | undefined,
+    data: Record<string, unknown> | undefined,
+    unparsed: Unparsed | undefined,
+  ): Candidate {
     const precise = typeof c === 'number' && Math.floor(c / 1000) * 1000 === r.createdAt;
     return {
-      data: value.d,
-      id: value.i,
+      data,
+      unparsed,
+      id,
       createdAt: precise ? c : r.createdAt,
       expiresAt: r.expiresAt || undefined,
       idleExpiresAt: r.idleExpiresAt || undefined,
@@ -842,9 +904,9 @@ export class SessionEngine<T extends object = SessionData> {
     };
   }
 
-  #refuse(token: string, reason: string): undefined {
-    this.#cache?.delete(token);
-    this.#older?.delete(token);
+  #refuse(key: string, reason: string): undefined {
+    this.#cache?.delete(key);
+    this.#older?.delete(key);
     this.#log(reason);
     return undefined;
   }
@@ -854,7 +916,7 @@ export class SessionEngine<T extends object = SessionData> {
    * the bound (or both together the whole bound) it becomes the older one and the older one is
    * dropped, so the total never exceeds `cache`.
    */
-  #remember(token: string, entry: Cached): void {
+  #remember(key: string, entry: Cached): void {
     const cache = this.#cache;
     const older = this.#older;
     if (cache === undefined || older === undefined) return;
@@ -863,11 +925,12 @@ export class SessionEngine<T extends object = SessionData> {
       this.#older = cache.size < max ? cache : new Map();
       this.#cache = new Map();
     }
-    this.#cache!.set(token, entry);
+    this.#cache!.set(key, entry);
   }
 
   #accept(state: SessionState, c: Candidate): void {
-    state.data = c.data;
+    if (c.data !== undefined) state.data = c.data;
+    state.unparsed = c.unparsed;
     state.id = c.id;
     state.createdAt = c.createdAt;
     state.expiresAt = c.expiresAt;
@@ -881,7 +944,10 @@ export class SessionEngine<T extends object = SessionData> {
     const ring = this.keyring;
     const json = JSON.stringify(this.#payload(state, data));
     const token = sealJson(json, ring, this.cookieName, times);
-    this.#remember(token, {
+    const key = this.#cache === undefined ? undefined : cacheKey(token);
+    if (key === undefined) return token;
+    this.#remember(key, {
+      token,
       text: json,
       // The times as the token holds them (whole seconds): a hit accepts exactly what an open would.
       createdAt: wholeSeconds(times.createdAt),
@@ -889,6 +955,8 @@ export class SessionEngine<T extends object = SessionData> {
       expiresAt: wholeSeconds(times.expiresAt),
       rotated: false,
       ring,
+      hits: 0,
+      unparsed: undefined,
     });
     return token;
   }
@@ -1012,7 +1080,7 @@ export class SessionEngine<T extends object = SessionData> {
       return present.map((n) => this.#serialize(n, '', 0, s.cookieOptions));
     }
     s.idleExpiresAt = now + this.#idle * 1000;
-    const token = this.#seal(s, s.data, s);
+    const token = this.#seal(s, dataOf(s), s);
     const deadline = Math.min(s.idleExpiresAt, s.expiresAt ?? Number.POSITIVE_INFINITY);
     const maxAge =
       s.cookieOptions?.maxAge ?? this.#cookie.maxAge ?? Math.max(0, Math.floor((deadline - now) / 1000));
@@ -1050,6 +1118,16 @@ function revokeInto(store: RevocationStore, id: string, until: number, log: (cau
   } catch (err) {
     log(err);
   }
+}
+
+/** The top-level fields of `data`: primitive values as they are, objects and arrays as {@link NESTED}. */
+function fieldsOf(data: Record<string, unknown>): Map<string, unknown> {
+  const fields = new Map<string, unknown>();
+  for (const k of Object.keys(data)) {
+    const v = data[k];
+    fields.set(k, v !== null && typeof v === 'object' ? NESTED : v);
+  }
+  return fields;
 }
 
 function isPayload(v: unknown): v is Payload {

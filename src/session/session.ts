@@ -16,10 +16,28 @@ import type { CookieOptions } from './cookie-options.js';
 // biome-ignore lint/suspicious/noEmptyInterface: augmented by users through declaration merging.
 export interface SessionData {}
 
+/** @internal marks a top-level field whose value is an object or array in {@link Unparsed.fields}. */
+export const NESTED: unique symbol = Symbol('sealed-session.nested');
+
+/**
+ * @internal a cached token's payload handed to a request before it is parsed: its primitive
+ * top-level fields (strings, numbers, booleans and null are immutable, so requests may share them)
+ * and its JSON text, parsed into a request's own copy on the first access that needs more.
+ */
+export interface Unparsed {
+  /** The payload JSON (`{"i":…,"c":…,"d":{…}}`). */
+  readonly text: string;
+  /** Every top-level field of `d`: its value when primitive, else {@link NESTED}. */
+  readonly fields: ReadonlyMap<string, unknown>;
+}
+
 /** @internal what the engine keeps per request; user code never sees it. */
 export interface SessionState {
   loaded: boolean;
+  /** The data; read it through {@link dataOf} (it is a placeholder while `unparsed` is set). */
   data: Record<string, unknown>;
+  /** Set instead of `data` for a repeat read of a cached token (see {@link Unparsed}). */
+  unparsed: Unparsed | undefined;
   id: string;
   createdAt: number;
   expiresAt: number | undefined;
@@ -52,6 +70,16 @@ let stateOfSession: (session: AnySession) => SessionState;
 /** @internal */
 export function stateOf(session: AnySession): SessionState {
   return stateOfSession(session);
+}
+
+/** @internal the session's data, parsing a cached payload on first need (own copy per request). */
+export function dataOf(state: SessionState): Record<string, unknown> {
+  const unparsed = state.unparsed;
+  if (unparsed !== undefined) {
+    state.data = (JSON.parse(unparsed.text) as { d: Record<string, unknown> }).d;
+    state.unparsed = undefined;
+  }
+  return state.data;
 }
 
 /** Defines an own property even for `__proto__`, which plain assignment would treat as the prototype. */
@@ -106,7 +134,14 @@ export class Session<T extends object = SessionData> {
 
   /** The value stored under `key`, or undefined. */
   get<K extends Key<T>>(key: K): Value<T, K> | undefined {
-    const data = this.#s().data;
+    const s = this.#s();
+    const unparsed = s.unparsed;
+    if (unparsed !== undefined && typeof key === 'string') {
+      // A primitive (or absent) field of a cached token: nothing to parse, nothing to copy.
+      const value = unparsed.fields.get(key);
+      if (value !== NESTED) return value as Value<T, K> | undefined;
+    }
+    const data = dataOf(s);
     return Object.hasOwn(data, key) ? (data[key] as Value<T, K>) : undefined;
   }
 
@@ -116,15 +151,15 @@ export class Session<T extends object = SessionData> {
    */
   set<K extends Key<T>>(key: K, value: Value<T, K>): void {
     const s = this.#s();
+    const data = dataOf(s);
     if (value === undefined) {
       // Removal (rare): on a copy, so that a refusal leaves the key order as it was.
-      const next = { ...s.data };
+      const next = { ...data };
       delete next[key];
       this.#host.checkSize(s, next);
       s.data = next;
     } else {
       // In place (no copy of the whole data per set), restored if the size check refuses it.
-      const data = s.data;
       const had = Object.hasOwn(data, key);
       const previous = data[key];
       put(data, key, value);
@@ -149,7 +184,7 @@ export class Session<T extends object = SessionData> {
 
   /** A shallow copy of all the data. */
   data(): Partial<T> {
-    return { ...this.#s().data } as Partial<T>;
+    return { ...dataOf(this.#s()) } as Partial<T>;
   }
 
   /**
@@ -158,10 +193,11 @@ export class Session<T extends object = SessionData> {
    */
   regenerate(keep?: readonly Key<T>[]): void {
     const s = this.#s();
+    const data = dataOf(s);
     const kept: Record<string, unknown> = {};
     if (keep !== undefined) {
       if (!Array.isArray(keep)) throw expectedType('regenerate(keep)', 'an array of field names', keep);
-      for (const k of keep) if (Object.hasOwn(s.data, k)) kept[k] = s.data[k];
+      for (const k of keep) if (Object.hasOwn(data, k)) kept[k] = data[k];
     }
     this.#host.renew(s);
     s.data = kept;

@@ -345,3 +345,124 @@ describe('entries are per engine, cookie name (context) and keyring', () => {
     expect(read(engine, `sid=${token}`)).toBe('ada');
   });
 });
+
+describe('repeat reads hand out primitive fields without a parse (the cached payload is shared)', () => {
+  const data = { user: 'ada', n: 42, ok: true, none: null, roles: ['user'], profile: { name: 'Ada' } };
+  /** Logged in, then read twice: from the third request on, reads get the cached fields. */
+  function warmed(options: Partial<ConstructorParameters<typeof SessionEngine>[0]> = {}) {
+    const engine = new SessionEngine({ key: keyA, ...options });
+    const cookie = login(engine, structuredClone(data));
+    read(engine, cookie);
+    read(engine, cookie);
+    return { engine, cookie };
+  }
+
+  it('a primitive field costs no JSON.parse; an object field parses the request its own copy', () => {
+    const { engine, cookie } = warmed();
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const s = engine.load(cookie);
+      expect([s.get('user'), s.get('n'), s.get('ok'), s.get('none'), s.get('missing')]).toEqual([
+        'ada',
+        42,
+        true,
+        null,
+        undefined,
+      ]);
+      expect(parse).not.toHaveBeenCalled();
+      const roles = s.get('roles') as string[];
+      expect(roles).toEqual(['user']);
+      expect(parse).toHaveBeenCalledTimes(1);
+      roles.push('admin'); // this request's copy only
+      (s.get('profile') as { name: string }).name = 'Mallory';
+      expect(parse).toHaveBeenCalledTimes(1); // parsed once per request
+      expect(s.get('roles')).toEqual(['user', 'admin']);
+    } finally {
+      parse.mockRestore();
+    }
+    const next = engine.load(cookie);
+    expect(next.get('roles')).toEqual(['user']);
+    expect(next.get('profile')).toEqual({ name: 'Ada' });
+  });
+
+  it('data(), set, regenerate, touch and delete see the whole session on a repeat read', () => {
+    const { engine, cookie } = warmed();
+    expect(engine.load(cookie).data()).toEqual(data);
+    const other = new SessionEngine({ key: keyA }); // opens the written cookies without the cache
+    const written = (change: (s: ReturnType<SessionEngine['load']>) => void) => {
+      const s = engine.load(cookie);
+      change(s);
+      return other.load(headerOf(engine.commit(s)));
+    };
+    expect(written((s) => s.set('n', 43)).data()).toEqual({ ...data, n: 43 });
+    expect(written((s) => s.set('roles', undefined)).data()).toEqual({ ...data, roles: undefined });
+    expect(written((s) => s.touch()).data()).toEqual(data);
+    const mutated = written((s) => {
+      (s.get('roles') as string[]).push('editor'); // nested change, then touch (the original's way)
+      s.touch();
+    });
+    expect(mutated.get('roles')).toEqual(['user', 'editor']);
+    expect(written((s) => s.regenerate(['user'])).data()).toEqual({ user: 'ada' });
+    const deleted = engine.load(cookie);
+    deleted.delete();
+    expect(engine.commit(deleted)[0]).toMatch(/^session=; Max-Age=0/);
+    expect(JSON.stringify(engine.load(cookie))).toBe(JSON.stringify(data));
+  });
+
+  it('odd field names: __proto__, prototype method names, numeric keys', () => {
+    const engine = new SessionEngine({ key: keyA });
+    const cookie = login(engine, JSON.parse('{"__proto__":"x","constructor":1,"7":"seven","user":"ada"}'));
+    read(engine, cookie);
+    read(engine, cookie);
+    const s = engine.load(cookie);
+    expect(s.get('__proto__')).toBe('x');
+    expect(s.get('constructor')).toBe(1);
+    expect(s.get('toString')).toBeUndefined();
+    expect(s.get('7')).toBe('seven');
+    expect(s.get(7 as never)).toBe('seven'); // an untyped caller's number key, as on a parsed session
+    expect(Object.getPrototypeOf(s.data())).toBe(Object.prototype);
+  });
+
+  it('a forged token sharing the cached nonce characters misses the cache and is refused', () => {
+    const { engine, cookie } = warmed();
+    const reasons: string[] = [];
+    const watched = new SessionEngine({ key: keyA, debug: (_m, d) => reasons.push(d.reason) });
+    login(watched, {}); // same key; its own cache
+    const token = cookie.slice('session='.length);
+    const forgeries = [
+      `${token.slice(0, -2)}${token.at(-2) === 'A' ? 'B' : 'A'}${token.at(-1)}`, // ciphertext / tag
+      `${token.slice(0, 2)}${token[2] === 'A' ? 'B' : 'A'}${token.slice(3)}`, // key id
+      `${token}A`, // extended
+    ];
+    for (const forged of forgeries) {
+      expect(forged.slice(8, 40)).toBe(token.slice(8, 40));
+      expect(read(engine, `session=${forged}`)).toBeUndefined();
+      // Warm the other engine with the genuine token, then present the forgery to it.
+      read(watched, cookie);
+      read(watched, cookie);
+      expect(read(watched, `session=${forged}`)).toBeUndefined();
+    }
+    expect(reasons.length).toBe(forgeries.length);
+    expect(read(engine, cookie)).toBe('ada'); // the genuine entry still serves
+    expect(engine.cacheSize).toBe(1);
+  });
+
+  it('revokeAll(subject) ends a session on a repeat read (subject read from the cached fields)', () => {
+    vi.useFakeTimers({ now: T0 });
+    const revocation = new MemoryRevocationStore();
+    const { engine, cookie } = warmed({ revocation, subject: 'user' });
+    expect(read(engine, cookie)).toBe('ada');
+    vi.advanceTimersByTime(1000);
+    revocation.revokeAll('ada');
+    expect(read(engine, cookie)).toBeUndefined();
+  });
+
+  it('a subject field holding an object is not a subject, on a repeat read as on a parse', () => {
+    const revocation = new MemoryRevocationStore();
+    const isRevoked = vi.spyOn(revocation, 'isRevoked');
+    const { engine, cookie } = warmed({ revocation, subject: 'profile' });
+    expect(read(engine, cookie)).toBe('ada');
+    expect(isRevoked.mock.calls.at(-1)![0]).not.toHaveProperty('subject');
+    expect(isRevoked.mock.calls[0]![0]).not.toHaveProperty('subject');
+  });
+});
