@@ -209,6 +209,8 @@ const detached = (s: string): string => ` ${s}`.slice(1);
 interface Candidate {
   data: Record<string, unknown> | undefined;
   unparsed: Unparsed | undefined;
+  /** The opened text's length when re-sealing yields the same `i` and `c` (else -1). */
+  jsonBound: number;
   id: string;
   createdAt: number;
   expiresAt: number | undefined;
@@ -521,7 +523,7 @@ export class SessionEngine<T extends object = SessionData> {
     }
     this.#host = {
       load: (state) => this.#load(state),
-      checkSize: (state, data) => this.#checkSize(state, data),
+      checkSize: (state, data, bound) => this.#checkSize(state, data, bound),
       renew: (state) => this.#renew(state, Date.now()),
       checkCookieOptions: (opts) => {
         resolveCookieOptions(
@@ -566,6 +568,7 @@ export class SessionEngine<T extends object = SessionData> {
       present: undefined,
       data: {},
       unparsed: undefined,
+      jsonBound: -1,
       id: '',
       createdAt: 0,
       expiresAt: undefined,
@@ -870,6 +873,7 @@ export class SessionEngine<T extends object = SessionData> {
         return {
           data: legacy.data,
           unparsed: undefined,
+          jsonBound: -1,
           id: toBase64Url(backend().randomBytes(16)),
           createdAt: legacy.createdAt,
           expiresAt,
@@ -897,6 +901,7 @@ export class SessionEngine<T extends object = SessionData> {
     return {
       data,
       unparsed,
+      jsonBound: precise ? r.text.length : -1,
       id,
       createdAt: precise ? c : r.createdAt,
       expiresAt: r.expiresAt || undefined,
@@ -932,6 +937,7 @@ export class SessionEngine<T extends object = SessionData> {
   #accept(state: SessionState, c: Candidate): void {
     if (c.data !== undefined) state.data = c.data;
     state.unparsed = c.unparsed;
+    state.jsonBound = c.jsonBound;
     state.id = c.id;
     state.createdAt = c.createdAt;
     state.expiresAt = c.expiresAt;
@@ -1000,7 +1006,9 @@ export class SessionEngine<T extends object = SessionData> {
       : new CookieTooLargeError(count * COOKIE_BYTES, this.#maxCookies * COOKIE_BYTES);
   }
 
-  #checkSize(state: SessionState, data: Record<string, unknown>): void {
+  #checkSize(state: SessionState, data: Record<string, unknown>, bound: number): void {
+    // An upper bound of the JSON that fits (see SessionState.jsonBound): nothing to serialise.
+    if (bound >= 0 && this.#fit(base64Length(TOKEN_OVERHEAD + bound * 3)) !== 0) return;
     // Also throws, as before, for values JSON cannot hold (BigInt, cycles).
     const json = JSON.stringify(this.#payload(state, data));
     // A UTF-16 code unit is at most 3 UTF-8 bytes: far from the limit, no need to encode.

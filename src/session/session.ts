@@ -38,6 +38,11 @@ export interface SessionState {
   data: Record<string, unknown>;
   /** Set instead of `data` for a repeat read of a cached token (see {@link Unparsed}). */
   unparsed: Unparsed | undefined;
+  /**
+   * An upper bound of the payload's JSON length, or -1: known from the opened token's text, kept
+   * while no object inside the data has reached user code (which could grow it behind our back).
+   */
+  jsonBound: number;
   id: string;
   createdAt: number;
   expiresAt: number | undefined;
@@ -54,8 +59,11 @@ export interface SessionState {
 /** @internal the engine's side of a session. */
 export interface SessionHost {
   load(state: SessionState): void;
-  /** Throws CookieTooLargeError when `data` would not fit. */
-  checkSize(state: SessionState, data: Record<string, unknown>): void;
+  /**
+   * Throws CookieTooLargeError when `data` would not fit. `bound` (-1 when unknown) is an upper
+   * bound of its payload's JSON length: when that fits, nothing needs to be serialised.
+   */
+  checkSize(state: SessionState, data: Record<string, unknown>, bound: number): void;
   renew(state: SessionState): void;
   checkCookieOptions(opts: unknown): CookieOptions;
 }
@@ -81,6 +89,9 @@ export function dataOf(state: SessionState): Record<string, unknown> {
   }
   return state.data;
 }
+
+const isPrimitive = (v: unknown): boolean =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null;
 
 /** Defines an own property even for `__proto__`, which plain assignment would treat as the prototype. */
 function put(data: Record<string, unknown>, key: string, value: unknown): void {
@@ -142,7 +153,10 @@ export class Session<T extends object = SessionData> {
       if (value !== NESTED) return value as Value<T, K> | undefined;
     }
     const data = dataOf(s);
-    return Object.hasOwn(data, key) ? (data[key] as Value<T, K>) : undefined;
+    if (!Object.hasOwn(data, key)) return undefined;
+    const value = data[key];
+    if (value !== null && typeof value === 'object') s.jsonBound = -1; // may change behind set()
+    return value as Value<T, K>;
   }
 
   /**
@@ -156,20 +170,27 @@ export class Session<T extends object = SessionData> {
       // Removal (rare): on a copy, so that a refusal leaves the key order as it was.
       const next = { ...data };
       delete next[key];
-      this.#host.checkSize(s, next);
+      this.#host.checkSize(s, next, s.jsonBound); // smaller than before: the bound still holds
       s.data = next;
     } else {
       // In place (no copy of the whole data per set), restored if the size check refuses it.
       const had = Object.hasOwn(data, key);
       const previous = data[key];
       put(data, key, value);
+      // A primitive adds at most `,"key":value` to the JSON (a replaced value's bytes stay counted);
+      // an object value stays with the caller, who may change it later: the bound is lost.
+      const bound =
+        s.jsonBound >= 0 && isPrimitive(value)
+          ? s.jsonBound + JSON.stringify(key).length + JSON.stringify(value).length + 2
+          : -1;
       try {
-        this.#host.checkSize(s, data);
+        this.#host.checkSize(s, data, bound);
       } catch (err) {
         if (had) put(data, key, previous);
         else delete data[key];
         throw err;
       }
+      s.jsonBound = bound;
     }
     s.changed = true;
     s.deleted = false;
@@ -184,7 +205,9 @@ export class Session<T extends object = SessionData> {
 
   /** A shallow copy of all the data. */
   data(): Partial<T> {
-    return { ...dataOf(this.#s()) } as Partial<T>;
+    const s = this.#s();
+    s.jsonBound = -1; // the copy shares the nested objects
+    return { ...dataOf(s) } as Partial<T>;
   }
 
   /**
@@ -201,6 +224,7 @@ export class Session<T extends object = SessionData> {
     }
     this.#host.renew(s);
     s.data = kept;
+    s.jsonBound = -1;
     s.changed = true;
     s.deleted = false;
   }

@@ -281,3 +281,64 @@ describe('chunks no token uses are expired, with the same path and domain', () =
     expect(engine.commit(engine.load('a=1'))).toEqual([]);
   });
 });
+
+describe('set() on an opened session checks a size bound, and decides exactly as before', () => {
+  /** A session opened from its cookie (read `reads` times before): its JSON length is known. */
+  function opened(data: Record<string, unknown>, reads = 0) {
+    const engine = new SessionEngine<Data & { roles?: string[]; list?: string[] }>({ key });
+    const cookie = engine
+      .commit(engine.create(data))
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    for (let i = 0; i < reads; i++) engine.load(cookie).get('n');
+    return { engine, session: engine.load(cookie) };
+  }
+
+  it('a primitive set far from the budget serialises its key and value, not the session', () => {
+    const { session } = opened({ n: 1, roles: ['user'] });
+    expect(session.get('n')).toBe(1);
+    const stringify = vi.spyOn(JSON, 'stringify');
+    try {
+      session.set('n', 2);
+      session.set('blob', 'x'.repeat(100));
+      expect(stringify.mock.calls.length).toBeGreaterThan(0);
+      for (const [value] of stringify.mock.calls)
+        expect(value === null || typeof value !== 'object').toBe(true);
+    } finally {
+      stringify.mockRestore();
+    }
+  });
+
+  it('the longest value accepted is the same on an opened session as on a new one', () => {
+    const max = grownToBudget(new SessionEngine<Data>({ key })).length;
+    for (const reads of [0, 3]) {
+      const { engine, session } = opened({}, reads);
+      session.set('n', 1);
+      session.set('n', undefined);
+      session.set('blob', 'x'.repeat(max));
+      expect(() => engine.commit(session)).not.toThrow();
+      const again = opened({}, reads).session;
+      expect(() => again.set('blob', 'x'.repeat(max + 1))).toThrow(CookieTooLargeError);
+      expect(again.get('blob')).toBeUndefined();
+    }
+  });
+
+  it('an object grown behind set() (through get, data() or a value set) is still refused at set()', () => {
+    const big = 'x'.repeat(7000);
+    for (const reads of [0, 3]) {
+      const viaGet = opened({ roles: ['user'] }, reads).session;
+      viaGet.get('roles')!.push(big);
+      expect(() => viaGet.set('n', 1), `get, ${reads} reads`).toThrow(CookieTooLargeError);
+
+      const viaData = opened({ roles: ['user'] }, reads).session;
+      viaData.data().roles!.push(big);
+      expect(() => viaData.set('n', 1), `data(), ${reads} reads`).toThrow(CookieTooLargeError);
+
+      const viaSet = opened({}, reads).session;
+      const list: string[] = [];
+      viaSet.set('list', list);
+      list.push(big);
+      expect(() => viaSet.set('n', 1), `set, ${reads} reads`).toThrow(CookieTooLargeError);
+    }
+  });
+});
