@@ -428,6 +428,31 @@ describe('exact limits: 4096 bytes per cookie, the byte budget, maxCookies', () 
     expect(set).toThrow(new CookieTooLargeError(8192, 4096)); // cookies, not bytes
   });
 
+  it('three chunks: the budget counts both "; " separators between them, to the byte', () => {
+    quietWarnings();
+    const wide = new SessionEngine({ key, maxCookies: 3, maxCookieBytes: 12_288, cache: false });
+    const value = 'x'.repeat(7000);
+    const cookies = wide.commit(wide.create({ p: value }));
+    expect(cookies).toHaveLength(3);
+    const bytes = cookieHeader(cookies).length; // what the browser sends back
+    const exact = new SessionEngine({ key, maxCookies: 3, maxCookieBytes: bytes });
+    expect(exact.commit(exact.create({ p: value }))).toHaveLength(3);
+    const under = new SessionEngine({ key, maxCookies: 3, maxCookieBytes: bytes - 1 });
+    expect(() => under.create().set('p' as never, value as never)).toThrow(
+      new CookieTooLargeError(bytes, bytes - 1),
+    );
+  });
+
+  it('over maxCookies at exactly the byte budget: the error names cookies, not bytes', () => {
+    quietWarnings();
+    const two = new SessionEngine({ key, maxCookies: 2, maxCookieBytes: 8192, cache: false });
+    const value = 'x'.repeat(5000);
+    const cookies = two.commit(two.create({ p: value }));
+    expect(cookies).toHaveLength(2);
+    const one = new SessionEngine({ key, maxCookies: 1, maxCookieBytes: cookieHeader(cookies).length });
+    expect(() => one.create().set('p' as never, value as never)).toThrow(new CookieTooLargeError(8192, 4096));
+  });
+
   it('a value grown behind set() is refused at commit, not written short', () => {
     const engine = new SessionEngine({ key });
     const s = engine.create();
@@ -575,6 +600,22 @@ describe('revocation verdicts, one by one', () => {
     await no.engine.prepare(r);
     expect(r.data()).toEqual({});
     expect(no.reasons()).toEqual(['revoked']);
+  });
+
+  it('an asynchronous false arriving after the session changed keeps the change and logs nothing', async () => {
+    let answer!: (revoked: boolean) => void;
+    const late = () =>
+      new Promise<boolean>((resolve) => {
+        answer = resolve;
+      });
+    const { engine, reasons } = debugged({ revocation: store(late).store });
+    const s = engine.load(login(engine, { a: 1 }).cookie);
+    const pending = engine.prepare(s);
+    s.set('b' as never, 2 as never); // while the store is asked: the empty session, now changed
+    answer(false);
+    await pending;
+    expect(s.data()).toEqual({ b: 2 });
+    expect(reasons()).toEqual([]);
   });
 
   it('a rejected asynchronous answer on the sync path is handled, not an unhandled rejection', async () => {
