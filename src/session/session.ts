@@ -90,8 +90,9 @@ export function dataOf(state: SessionState): Record<string, unknown> {
   return state.data;
 }
 
-const isPrimitive = (v: unknown): boolean =>
-  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null;
+function isPrimitive(v: unknown): boolean {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null;
+}
 
 /** Defines an own property even for `__proto__`, which plain assignment would treat as the prototype. */
 function put(data: Record<string, unknown>, key: string, value: unknown): void {

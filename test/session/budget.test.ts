@@ -295,12 +295,15 @@ describe('set() on an opened session checks a size bound, and decides exactly as
   }
 
   it('a primitive set far from the budget serialises its key and value, not the session', () => {
-    const { session } = opened({ n: 1, roles: ['user'] });
+    const { session } = opened({ n: 1, none: null, roles: ['user'] });
     expect(session.get('n')).toBe(1);
+    expect(session.get('none' as never)).toBeNull(); // null is not an object that could grow
     const stringify = vi.spyOn(JSON, 'stringify');
     try {
       session.set('n', 2);
       session.set('blob', 'x'.repeat(100));
+      session.set('flag' as never, true as never);
+      session.set('none' as never, null as never);
       expect(stringify.mock.calls.length).toBeGreaterThan(0);
       for (const [value] of stringify.mock.calls)
         expect(value === null || typeof value !== 'object').toBe(true);
@@ -321,6 +324,51 @@ describe('set() on an opened session checks a size bound, and decides exactly as
       expect(() => again.set('blob', 'x'.repeat(max + 1))).toThrow(CookieTooLargeError);
       expect(again.get('blob')).toBeUndefined();
     }
+  });
+
+  // Three-byte characters leave the bound no slack (it counts 3 bytes per character): a bound short
+  // by the key or by the fields kept at regenerate() would admit what does not fit.
+  it('with three-byte characters, a long key and the fields kept at regenerate() are counted', () => {
+    const wide = '鍵'.repeat(50);
+    const fits = (make: () => { set: (v: string) => void }) => (n: number) => {
+      try {
+        make().set('漢'.repeat(n));
+        return true;
+      } catch (err) {
+        if (!(err instanceof CookieTooLargeError)) throw err;
+        return false;
+      }
+    };
+    const largest = (ok: (n: number) => boolean) => {
+      let lo = 0;
+      let hi = 4000;
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (ok(mid)) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
+    };
+    const fresh = new SessionEngine<Record<string, string>>({ key });
+    const n = largest(fits(() => ({ set: (v) => fresh.load(undefined).set(wide, v) })));
+    expect(n).toBeGreaterThan(1000);
+    const s = opened({}).session;
+    expect(() => s.set(wide as never, '漢'.repeat(n + 1) as never)).toThrow(CookieTooLargeError);
+    s.set(wide as never, '漢'.repeat(n) as never);
+
+    const kept = '漢'.repeat(800);
+    const m = largest(
+      fits(() => ({
+        set: (v) => {
+          const t = fresh.load(undefined);
+          t.set('blob', kept);
+          t.set('x', v);
+        },
+      })),
+    );
+    const r = opened({ blob: kept }).session;
+    r.regenerate(['blob' as never]);
+    expect(() => r.set('x' as never, '漢'.repeat(m + 1) as never)).toThrow(CookieTooLargeError);
   });
 
   it('an object grown behind set() (through get, data() or a value set) is still refused at set()', () => {
