@@ -1,6 +1,6 @@
 // One Fastify server for bench/session-http.mjs, in its own process:
-//   node bench/_session-servers/fastify.mjs bare|noop-hook|ours|secure-session (diagnostics:
-//   cookie-only, ours-no-cookie-plugin)
+//   node bench/_session-servers/fastify.mjs bare|noop-hook|write-floor|ours|secure-session
+//   (diagnostics: cookie-only, ours-no-cookie-plugin)
 // Listens on 127.0.0.1, a free port, and reports it over IPC. Routes:
 //   /login  writes the 214-byte fixture session (to obtain a valid cookie first)
 //   /rw     reads a value and writes one (the session is re-sealed on every response)
@@ -38,11 +38,39 @@ if (variant === 'ours') {
   // Floor of any session plugin: bare Fastify plus one onRequest and one onSend hook doing nothing.
   app.addHook('onRequest', (_request, _reply, done) => done());
   app.addHook('onSend', (_request, _reply, payload, done) => done(null, payload));
+} else if (variant === 'write-floor') {
+  // Floor of a read+write, not a session library: bare Fastify plus the work no sealing plugin can
+  // skip when it writes, and nothing else (the read is free, nothing is checked or cached): the
+  // session's JSON, one XChaCha20-Poly1305 seal with a fresh nonce (sodium-native, as ours), base64url,
+  // and a Set-Cookie header of the same size as ours.
+  const sodium = require('sodium-native');
+  const header = Buffer.from([1, 0, 0, 0, 0]);
+  const ad = Buffer.from(`\x01\0\0\0\0${COOKIE_NAME}`);
+  const meta = Buffer.alloc(12);
+  let n = 0;
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (request.url === '/rw') {
+      const plain = Buffer.concat([
+        meta,
+        Buffer.from(JSON.stringify({ i: 'x'.repeat(22), c: Date.now(), d: { ...SESSION, lastSeen: ++n } })),
+      ]);
+      const nonce = Buffer.alloc(24);
+      sodium.randombytes_buf(nonce);
+      const sealed = Buffer.alloc(plain.length + 16);
+      sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(sealed, plain, ad, null, nonce, KEY);
+      const token = Buffer.concat([header, nonce, sealed]).toString('base64url');
+      reply.header(
+        'set-cookie',
+        `${COOKIE_NAME}=${token}; Max-Age=86400; Path=/; HttpOnly; Secure; SameSite=Lax`,
+      );
+    }
+    done(null, payload);
+  });
 } else if (variant !== 'bare') {
   throw new Error(`unknown variant ${variant}`);
 }
 
-const sessions = variant !== 'bare' && variant !== 'cookie-only' && variant !== 'noop-hook';
+const sessions = !['bare', 'cookie-only', 'noop-hook', 'write-floor'].includes(variant);
 let n = 0;
 app.get('/login', async (request) => {
   if (sessions) for (const [k, v] of Object.entries(SESSION)) request.session.set(k, v);
