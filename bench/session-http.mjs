@@ -48,8 +48,8 @@ const FRAMEWORKS = [
       { id: 'secure-session', label: 'Fastify + @fastify/secure-session' },
     ],
     targets: [
-      // floor here: bare vs the peer, the highest ratio any session plugin could reach.
-      // and bare + what a write cannot skip (JSON, one seal, the Set-Cookie header): its ceiling.
+      // Floors: bare vs the peer (the highest ratio any session plugin could reach) and, for a write,
+      // bare + what a write cannot skip (JSON, one seal, the Set-Cookie header).
       { route: '/rw', of: 'ours', vs: 'secure-session', min: 1.6, floor: ['bare', 'write-floor'] },
       { route: '/ro', of: 'ours', vs: 'bare', min: 0.85, floor: ['noop-hook', 'ours-no-cookie-plugin'] },
       { route: '/none', of: 'ours', vs: 'bare', min: 0.97, floor: ['noop-hook', 'ours-no-cookie-plugin'] },
