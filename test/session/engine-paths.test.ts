@@ -428,11 +428,16 @@ describe('exact limits: 4096 bytes per cookie, the byte budget, maxCookies', () 
     expect(set).toThrow(new CookieTooLargeError(8192, 4096)); // cookies, not bytes
   });
 
-  it('three chunks: the budget counts both "; " separators between them, to the byte', () => {
+  /** The cookies a session holding `value` is written in, with room for `maxCookies` full ones. */
+  function writtenIn(maxCookies: number, value: string): string[] {
     quietWarnings();
-    const wide = new SessionEngine({ key, maxCookies: 3, maxCookieBytes: 12_288, cache: false });
+    const engine = new SessionEngine({ key, maxCookies, maxCookieBytes: maxCookies * 4096, cache: false });
+    return engine.commit(engine.create({ p: value }));
+  }
+
+  it('three chunks: the budget counts both "; " separators between them, to the byte', () => {
     const value = 'x'.repeat(7000);
-    const cookies = wide.commit(wide.create({ p: value }));
+    const cookies = writtenIn(3, value);
     expect(cookies).toHaveLength(3);
     const bytes = cookieHeader(cookies).length; // what the browser sends back
     const exact = new SessionEngine({ key, maxCookies: 3, maxCookieBytes: bytes });
@@ -444,10 +449,8 @@ describe('exact limits: 4096 bytes per cookie, the byte budget, maxCookies', () 
   });
 
   it('over maxCookies at exactly the byte budget: the error names cookies, not bytes', () => {
-    quietWarnings();
-    const two = new SessionEngine({ key, maxCookies: 2, maxCookieBytes: 8192, cache: false });
     const value = 'x'.repeat(5000);
-    const cookies = two.commit(two.create({ p: value }));
+    const cookies = writtenIn(2, value);
     expect(cookies).toHaveLength(2);
     const one = new SessionEngine({ key, maxCookies: 1, maxCookieBytes: cookieHeader(cookies).length });
     expect(() => one.create().set('p' as never, value as never)).toThrow(new CookieTooLargeError(8192, 4096));
