@@ -132,7 +132,7 @@ export interface SessionOptions {
    * again: a hit (the whole token equal, looked up by its nonce) skips base64 and the AEAD, and
    * still applies the sealed expiry and the revocation store; from a token's second hit on, reads
    * of its primitive fields skip the JSON parse too. Filled when a token is sealed or first opened,
-   * never by a token that failed to open. About the token's length plus its JSON plus 250 bytes per
+   * never by a token that failed to open. About the token's length plus its JSON plus 300 bytes per
    * entry (≈ 1 kB for a 250-byte session). Default 10 000; `0` or `false` turns it off.
    */
   cache?: number | false;
