@@ -174,7 +174,7 @@ interface Cached {
   expiresAt: number;
   rotated: boolean;
   ring: Keyring;
-  /** Hits so far; from the second one on, requests get {@link Cached.unparsed} instead of a parse. */
+  /** Hits that parsed the text; the second one keeps {@link Cached.unparsed} for the hits after it. */
   hits: number;
   /** The payload's id, creation time and primitive fields, kept once the token is read again. */
   unparsed: (Unparsed & { readonly id: string; readonly c: number | undefined }) | undefined;
