@@ -428,6 +428,26 @@ describe('exact limits: 4096 bytes per cookie, the byte budget, maxCookies', () 
     expect(set).toThrow(new CookieTooLargeError(8192, 4096)); // cookies, not bytes
   });
 
+  it('set() checks the exact size after a token without its ms time, or a legacy cookie, was opened', () => {
+    // Re-sealing either adds to what was opened ("c", our own format): no bound from the opened text.
+    const fresh = new SessionEngine({ key });
+    const withQ = (n: number) =>
+      unlessTooLarge(() => {
+        const s = fresh.create({ p: 'x'.repeat(n) });
+        s.set('q' as never, 'y'.repeat(40) as never);
+        return true;
+      }) ?? false;
+    const n = largest(withQ, 100, 6000) + 1; // p alone fits, p and q do not
+    const noTime = sealed(fresh, JSON.stringify({ i: 'a'.repeat(22), d: { p: 'x'.repeat(n) } }));
+    const legacy: LegacyOpener = (value, now) =>
+      value === 'legacy' ? { data: { p: 'x'.repeat(n) }, createdAt: now } : undefined;
+    const foreign = new SessionEngine({ key }, { legacy });
+    for (const s of [fresh.load(`session=${noTime}`), foreign.load('session=legacy')]) {
+      expect(s.get('p' as never)).toHaveLength(n);
+      expect(() => s.set('q' as never, 'y'.repeat(40) as never)).toThrow(CookieTooLargeError);
+    }
+  });
+
   /** The cookies a session holding `value` is written in, with room for `maxCookies` full ones. */
   function writtenIn(maxCookies: number, value: string): string[] {
     quietWarnings();
