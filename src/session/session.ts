@@ -182,7 +182,7 @@ export class Session<T extends object = SessionData> {
       // an object value stays with the caller, who may change it later: the bound is lost.
       const bound =
         s.jsonBound >= 0 && isPrimitive(value)
-          ? s.jsonBound + JSON.stringify(key).length + JSON.stringify(value).length + 2
+          ? s.jsonBound + JSON.stringify(String(key)).length + JSON.stringify(value).length + 2
           : -1;
       try {
         this.#host.checkSize(s, data, bound);
