@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { parseSetCookie } from 'cookie';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CookieTooLargeError, generateKey, SessionEngine } from '../../src/index.js';
+import { cookieHeader } from '../support/cookies.js';
 
 const key = generateKey();
 type Data = { blob?: string; n?: number };
@@ -26,22 +27,26 @@ const hasCurl = (() => {
   }
 })();
 
-/** The longest `blob` the engine accepts (set() refuses one more character). */
-function grownToBudget(engine: SessionEngine<Data>): string {
+/** The largest n (up to 64 Ki) for which `attempt(n)` is not refused as too large. */
+function longestAccepted(attempt: (n: number) => void): number {
   let lo = 0;
   let hi = 64 * 1024;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    const s = engine.load(undefined);
     try {
-      s.set('blob', 'x'.repeat(mid));
+      attempt(mid);
       lo = mid;
     } catch (err) {
       if (!(err instanceof CookieTooLargeError)) throw err;
       hi = mid - 1;
     }
   }
-  return 'x'.repeat(lo);
+  return lo;
+}
+
+/** The longest `blob` the engine accepts (set() refuses one more character). */
+function grownToBudget(engine: SessionEngine<Data>): string {
+  return 'x'.repeat(longestAccepted((n) => engine.load(undefined).set('blob', 'x'.repeat(n))));
 }
 
 const names = (setCookies: readonly string[]) => setCookies.map((c) => parseSetCookie(c).name);
@@ -286,10 +291,7 @@ describe('set() on an opened session checks a size bound, and decides exactly as
   /** A session opened from its cookie (read `reads` times before): its JSON length is known. */
   function opened(data: Record<string, unknown>, reads = 0) {
     const engine = new SessionEngine<Data & { roles?: string[]; list?: string[] }>({ key });
-    const cookie = engine
-      .commit(engine.create(data))
-      .map((c) => c.split(';')[0])
-      .join('; ');
+    const cookie = cookieHeader(engine.commit(engine.create(data)));
     for (let i = 0; i < reads; i++) engine.load(cookie).get('n');
     return { engine, session: engine.load(cookie) };
   }
@@ -330,42 +332,19 @@ describe('set() on an opened session checks a size bound, and decides exactly as
   // by the key or by the fields kept at regenerate() would admit what does not fit.
   it('with three-byte characters, a long key and the fields kept at regenerate() are counted', () => {
     const wide = '鍵'.repeat(50);
-    const fits = (make: () => { set: (v: string) => void }) => (n: number) => {
-      try {
-        make().set('漢'.repeat(n));
-        return true;
-      } catch (err) {
-        if (!(err instanceof CookieTooLargeError)) throw err;
-        return false;
-      }
-    };
-    const largest = (ok: (n: number) => boolean) => {
-      let lo = 0;
-      let hi = 4000;
-      while (lo < hi) {
-        const mid = Math.ceil((lo + hi) / 2);
-        if (ok(mid)) lo = mid;
-        else hi = mid - 1;
-      }
-      return lo;
-    };
     const fresh = new SessionEngine<Record<string, string>>({ key });
-    const n = largest(fits(() => ({ set: (v) => fresh.load(undefined).set(wide, v) })));
+    const n = longestAccepted((k) => fresh.load(undefined).set(wide, '漢'.repeat(k)));
     expect(n).toBeGreaterThan(1000);
     const s = opened({}).session;
     expect(() => s.set(wide as never, '漢'.repeat(n + 1) as never)).toThrow(CookieTooLargeError);
     s.set(wide as never, '漢'.repeat(n) as never);
 
     const kept = '漢'.repeat(800);
-    const m = largest(
-      fits(() => ({
-        set: (v) => {
-          const t = fresh.load(undefined);
-          t.set('blob', kept);
-          t.set('x', v);
-        },
-      })),
-    );
+    const m = longestAccepted((k) => {
+      const t = fresh.load(undefined);
+      t.set('blob', kept);
+      t.set('x', '漢'.repeat(k));
+    });
     const r = opened({ blob: kept }).session;
     r.regenerate(['blob' as never]);
     expect(() => r.set('x' as never, '漢'.repeat(m + 1) as never)).toThrow(CookieTooLargeError);
