@@ -830,7 +830,7 @@ export class SessionEngine<T extends object = SessionData> {
       // reads. Not on the first hit, which is the read after a write for a session written each time.
       if (hit.hits++ > 0)
         hit.unparsed = { text: hit.text, fields: fieldsOf(value.d), id: value.i, c: value.c };
-      return this.#parsed(hit, value);
+      return this.#candidateOf(hit, value.i, value.c, value.d, undefined);
     }
     // Our tokens are base64url: a '%' is a second spelling (percent-encoding) and never opens.
     const r = tryOpenText(token, ring, this.cookieName, now);
@@ -858,7 +858,7 @@ export class SessionEngine<T extends object = SessionData> {
           const at = cacheKey(opened.token);
           if (at !== undefined) this.#remember(at, opened);
         }
-        return this.#parsed(opened, value);
+        return this.#candidateOf(opened, value.i, value.c, value.d, undefined);
       }
     }
     if (!r.ok && r.reason === 'malformed' && this.#legacy) {
@@ -884,10 +884,6 @@ export class SessionEngine<T extends object = SessionData> {
     }
     this.#log(r.ok ? 'payload' : token.includes('%') ? 'percent-encoded' : r.reason);
     return undefined;
-  }
-
-  #parsed(r: Cached, value: Payload): Candidate {
-    return this.#candidateOf(r, value.i, value.c, value.d, undefined);
   }
 
   #candidateOf(
