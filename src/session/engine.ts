@@ -220,7 +220,7 @@ interface Candidate {
 
 type LoadState = SessionState & {
   source?: CookieSource;
-  present?: string[];
+  present?: readonly string[];
   /** Chunk cookies of the request that no token uses (orphans, leftovers): cleared at commit. */
   stray?: readonly string[];
 };
@@ -268,6 +268,13 @@ export function findCookie(header: string, name: string): string | undefined {
     return header.slice(at + n + 1, end === -1 ? header.length : end);
   }
   return undefined;
+}
+
+/** A lookup of cookie values by name: a Cookie header is searched, a function is used as it is. */
+function lookupIn(
+  source: string | ((name: string) => string | undefined),
+): (name: string) => string | undefined {
+  return typeof source === 'string' ? (name) => findCookie(source, name) : source;
 }
 
 /** Legacy (`@fastify/secure-session`) values are percent-encoded; ours never are. */
@@ -361,6 +368,10 @@ const TOKEN_OVERHEAD = 5 + NONCE_BYTES + TAG_BYTES + 12;
 export class SessionEngine<T extends object = SessionData> {
   readonly sessionName: string;
   readonly cookieName: string;
+  /** `<cookieName>.`, the start of every chunk name. */
+  readonly #chunkPrefix: string;
+  /** The names present when the request holds just our main cookie (shared, never mutated). */
+  readonly #mainOnly: readonly string[];
   readonly #cookie: ResolvedCookieOptions;
   readonly #idle: number;
   readonly #absolute: number;
@@ -417,6 +428,8 @@ export class SessionEngine<T extends object = SessionData> {
       throw expectedType(`${what}.sessionName`, 'a non-empty string', this.sessionName);
     }
     this.cookieName = checkCookieName(`${what}.cookieName`, options.cookieName ?? this.sessionName);
+    this.#chunkPrefix = `${this.cookieName}.`;
+    this.#mainOnly = Object.freeze([this.cookieName]);
     this.#cookie = resolveCookieOptions(this.cookieName, options.cookie, `${what}.cookie`);
     this.#idle = seconds(`${what}.expiry`, options.expiry, DEFAULT_IDLE);
     this.#absolute = seconds(`${what}.absoluteExpiry`, options.absoluteExpiry, DEFAULT_ABSOLUTE);
@@ -562,10 +575,12 @@ export class SessionEngine<T extends object = SessionData> {
 
   /** A session for this request. Cheap: nothing is parsed or opened until the session is used. */
   load(source: CookieSource): Session<T> {
-    const state: SessionState & { source: CookieSource; present: string[] | undefined } = {
+    // Every field a request's state gets (stray included): one shape for all of them.
+    const state: LoadState = {
       loaded: false,
       source,
       present: undefined,
+      stray: undefined,
       data: {},
       unparsed: undefined,
       jsonBound: -1,
@@ -643,46 +658,55 @@ export class SessionEngine<T extends object = SessionData> {
     );
   }
 
-  #read(source: CookieSource): {
-    token: string | undefined;
-    present: string[];
-    stray: readonly string[];
-  } {
-    if (source === undefined || source === null || source === '')
-      return { token: undefined, present: [], stray: NO_NAMES };
-    let get: (name: string) => string | undefined;
-    if (typeof source === 'function') get = source;
-    else if (typeof source === 'string') get = (name) => findCookie(source, name);
-    else {
+  /**
+   * Finds this engine's cookie(s) in the request: the token (chunks joined), the names present and
+   * the stray chunks go into the state; the token is returned. The header is searched for our name
+   * only; a lookup function is built just for chunks and strays.
+   */
+  #read(st: LoadState): string | undefined {
+    const source = st.source;
+    st.present = NO_NAMES;
+    st.stray = NO_NAMES;
+    if (source === undefined || source === null || source === '') return undefined;
+    if (typeof source !== 'string' && typeof source !== 'function') {
       this.#log('unparsable-cookie-header');
-      return { token: undefined, present: [], stray: NO_NAMES };
+      return undefined;
     }
-    const first = get(this.cookieName);
+    const name = this.cookieName;
+    const first = typeof source === 'string' ? findCookie(source, name) : source(name);
     if (first === undefined) {
       // Chunks without their main cookie (a client that dropped it, e.g. curl over 8 KB): orphans.
-      const stray = this.#strays(source, get, 1);
-      return { token: undefined, present: [...stray], stray };
+      const stray = this.#strays(source, 1);
+      st.present = stray;
+      st.stray = stray;
+      return undefined;
     }
-    const present = [this.cookieName];
     const count = this.#chunkCount(first);
     if (count === 0) {
-      const stray = this.#strays(source, get, 1);
-      return { token: first, present: stray.length === 0 ? present : [...present, ...stray], stray };
+      const stray = this.#strays(source, 1);
+      st.present = stray.length === 0 ? this.#mainOnly : [name, ...stray];
+      st.stray = stray;
+      return first;
     }
     // Chunked: "<count>.<part0>", then <name>.1 … <name>.<count-1>.
+    const get = lookupIn(source);
+    const present = [name];
     let token = first.slice(first.indexOf('.') + 1);
     for (let i = 1; i < count; i++) {
-      const part = get(`${this.cookieName}.${i}`);
+      const part = get(this.#chunkPrefix + i);
       if (part === undefined) {
         this.#log('missing-chunk');
-        return { token: undefined, present, stray: NO_NAMES };
+        st.present = present;
+        return undefined;
       }
-      present.push(`${this.cookieName}.${i}`);
+      present.push(this.#chunkPrefix + i);
       token += part;
     }
-    const stray = this.#strays(source, get, count);
-    for (const name of stray) present.push(name);
-    return { token, present, stray };
+    const stray = this.#strays(source, count);
+    for (const n of stray) present.push(n);
+    st.present = present;
+    st.stray = stray;
+    return token;
   }
 
   /** The chunk count of a main cookie value (`<count>.<part 0>`), or 0 when it is not chunked. */
@@ -704,13 +728,14 @@ export class SessionEngine<T extends object = SessionData> {
    * only when it holds `<name>.` at all (up to the 20-chunk maximum); a lookup function, up to
    * `maxCookies`.
    */
-  #strays(source: CookieSource, get: (name: string) => string | undefined, from: number): readonly string[] {
-    const prefix = `${this.cookieName}.`;
+  #strays(source: string | ((name: string) => string | undefined), from: number): readonly string[] {
+    const prefix = this.#chunkPrefix;
     let end = this.#maxCookies;
     if (typeof source === 'string') {
       if (!source.includes(prefix)) return NO_NAMES;
       end = MAX_CHUNKS;
     }
+    const get = lookupIn(source);
     let out: string[] | undefined;
     for (let i = from; i < end; i++) {
       if (get(prefix + i) === undefined) continue;
@@ -726,10 +751,9 @@ export class SessionEngine<T extends object = SessionData> {
    */
   #clearStrays(source: CookieSource): string[] {
     if (typeof source !== 'string' && typeof source !== 'function') return [];
-    if (typeof source === 'string' && !source.includes(`${this.cookieName}.`)) return [];
-    const get = typeof source === 'string' ? (name: string) => findCookie(source, name) : source;
-    if (get(this.cookieName) !== undefined) return [];
-    return this.#strays(source, get, 1).map((n) => this.#serialize(n, '', 0));
+    if (typeof source === 'string' && !source.includes(this.#chunkPrefix)) return [];
+    if (lookupIn(source)(this.cookieName) !== undefined) return [];
+    return this.#strays(source, 1).map((n) => this.#serialize(n, '', 0));
   }
 
   /** Lazy first use (synchronous): an asynchronous revocation answer cannot be waited for here. */
@@ -746,9 +770,7 @@ export class SessionEngine<T extends object = SessionData> {
     const st = state as LoadState;
     state.loaded = true;
     const now = Date.now();
-    const { token, present, stray } = this.#read(st.source);
-    st.present = present;
-    st.stray = stray;
+    const token = this.#read(st);
     st.source = undefined;
     const candidate = token === undefined ? undefined : this.#candidate(token, now);
     if (candidate === undefined) {
