@@ -161,14 +161,16 @@ const handler: ProxyHandler<Binding> = {
         fn =
           prop === 'get'
             ? (key: unknown) => b.watch(b.session.get(key as string))
-            : prop === 'data'
-              ? () => b.watch(b.session.data())
-              : (...args: unknown[]) =>
-                  Reflect.apply(
-                    (b.session as unknown as Record<string, (...a: unknown[]) => unknown>)[prop]!,
-                    b.session,
-                    args,
-                  );
+            : prop === 'set'
+              ? (key: unknown, value: unknown) => b.session.set(key as string, value)
+              : prop === 'data'
+                ? () => b.watch(b.session.data())
+                : (...args: unknown[]) =>
+                    Reflect.apply(
+                      (b.session as unknown as Record<string, (...a: unknown[]) => unknown>)[prop]!,
+                      b.session,
+                      args,
+                    );
         b.bound[prop] = fn;
       }
       return fn;

@@ -28,23 +28,24 @@ export interface Slot {
   /** `Expires` to write (the original passes it through to `@fastify/cookie`). */
   expires: Date | undefined;
   loaded: boolean;
-  bound: Record<string, (...args: unknown[]) => unknown> | undefined;
+  bound: Record<string, (...args: never[]) => unknown> | undefined;
   /** The proxy user code holds (set by the adapter). */
   proxy: object | undefined;
 }
 
 export const kSlot: unique symbol = Symbol('sealed-session.slot');
 
-type Method = (slot: Slot, ...args: unknown[]) => unknown;
+/** Makes a method of one slot (fixed arity: no rest arguments on the per-request call). */
+type Binder = (slot: Slot) => (...args: never[]) => unknown;
 
-const METHODS: Record<string, Method> = {
-  get: (slot, key) => slot.session.get(key as string),
-  set: (slot, key, value) => slot.session.set(key as string, value),
-  delete: (slot) => slot.session.delete(),
-  data: (slot) => slot.session.data(),
-  touch: (slot) => slot.session.touch(),
-  regenerate: (slot, keep) => slot.session.regenerate(keep as string[] | undefined),
-  options: (slot, opts) => {
+const METHODS: Record<string, Binder> = {
+  get: (slot) => (key: string) => slot.session.get(key),
+  set: (slot) => (key: string, value: unknown) => slot.session.set(key, value),
+  delete: (slot) => () => slot.session.delete(),
+  data: (slot) => () => slot.session.data(),
+  touch: (slot) => () => slot.session.touch(),
+  regenerate: (slot) => (keep?: string[]) => slot.session.regenerate(keep),
+  options: (slot) => (opts: unknown) => {
     if (opts !== null && typeof opts === 'object') {
       const { expires, secure, signed: _signed, ...rest } = opts as Record<string, unknown>;
       if (expires instanceof Date) slot.expires = expires;
@@ -53,7 +54,7 @@ const METHODS: Record<string, Method> = {
     }
     return slot.session.options(opts as never);
   },
-  toJSON: (slot) => slot.session.data(),
+  toJSON: (slot) => () => slot.session.data(),
 };
 
 /** Opens the cookie on first use, with the request's logger receiving the debug line if refused. */
@@ -80,8 +81,7 @@ const handler: ProxyHandler<Slot> = {
       slot.bound ??= {};
       let fn = slot.bound[prop];
       if (!fn) {
-        const method = METHODS[prop]!;
-        fn = (...args: unknown[]) => method(slot, ...args);
+        fn = METHODS[prop]!(slot);
         slot.bound[prop] = fn;
       }
       return fn;
@@ -148,7 +148,7 @@ class SessionSlot implements Slot {
   readonly ctx: LogContext;
   expires: Date | undefined;
   loaded = false;
-  bound: Record<string, (...args: unknown[]) => unknown> | undefined = undefined;
+  bound: Record<string, (...args: never[]) => unknown> | undefined = undefined;
   proxy: object | undefined = undefined;
 
   constructor(
