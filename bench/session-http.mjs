@@ -5,7 +5,8 @@
 // + cookie-session; each on a read+write, a read-only and an untouched route. Every request carries
 // a valid session cookie obtained first from that same server.
 // Runs are interleaved (round r visits the servers in a rotated order) so drifting load from other
-// processes hits every server alike. Env: BENCH_HTTP_ROUNDS (3), BENCH_HTTP_DURATION (s, 2),
+// processes hits every server alike, and every round starts fresh server processes; a second bare
+// process per framework (the control) shows how far two processes of the same code differ. Env: BENCH_HTTP_ROUNDS (3), BENCH_HTTP_DURATION (s, 2),
 // BENCH_HTTP_CONNECTIONS (10), BENCH_HTTP_WARMUP (s, 1), BENCH_HTTP_ONLY (fastify | express).
 import { fileURLToPath } from 'node:url';
 import {
@@ -33,6 +34,8 @@ const ROUTES = [
   { path: '/ro', label: 'read-only' },
   { path: '/none', label: 'untouched' },
 ];
+/** The id of the control variant: bare again, in a second process. */
+const CONTROL = 'bare-control';
 const serverScript = (name) => fileURLToPath(new URL(`./_session-servers/${name}.mjs`, import.meta.url));
 
 const FRAMEWORKS = [
@@ -41,6 +44,7 @@ const FRAMEWORKS = [
     script: serverScript('fastify'),
     variants: [
       { id: 'bare', label: 'Fastify bare' },
+      { id: 'bare-control', arg: 'bare', label: 'Fastify bare, a second process (control)' },
       { id: 'noop-hook', label: 'Fastify bare + no-op onRequest/onSend hooks (floor)' },
       { id: 'write-floor', label: "Fastify bare + a write's own work: JSON, one seal, Set-Cookie (floor)" },
       { id: 'ours', label: 'Fastify + sealed-session' },
@@ -60,6 +64,7 @@ const FRAMEWORKS = [
     script: serverScript('express'),
     variants: [
       { id: 'bare', label: 'Express bare' },
+      { id: 'bare-control', arg: 'bare', label: 'Express bare, a second process (control)' },
       { id: 'ours', label: 'Express + sealed-session' },
       { id: 'cookie-session', label: 'Express + cookie-session' },
     ],
@@ -93,37 +98,51 @@ async function prepare(server, variant) {
 }
 
 async function runFramework(fw) {
-  const servers = new Map();
   const notes = [];
-  try {
-    for (const v of fw.variants) {
-      const s = await startChild(fw.script, [v.id]);
-      if (s.skip) {
-        notes.push(`skipped ${v.label}: ${s.skip}`);
-        continue;
+  const skipped = new Set();
+  const labels = new Map(); // id → { variant } of the servers that started
+  const results = new Map(); // `${id} ${path}` → [{ rps, cpu }]
+  // Fresh server processes every round: a process keeps its placement on this VM's cores (and its
+  // JIT's choices) for its whole life, and two processes of the same code differed by up to a
+  // third per CPU-second here; restarting them each round lets the median of the rounds average
+  // that out instead of carrying one process's luck through every round (the control row shows
+  // what remains).
+  for (let round = 0; round < ROUNDS; round++) {
+    const servers = new Map();
+    try {
+      for (const v of fw.variants) {
+        if (skipped.has(v.id)) continue;
+        const s = await startChild(fw.script, [v.arg ?? v.id]);
+        if (s.skip) {
+          skipped.add(v.id);
+          notes.push(`skipped ${v.label}: ${s.skip}`);
+          continue;
+        }
+        labels.set(v.id, { variant: v });
+        servers.set(v.id, { ...s, variant: v, headers: await prepare(s, v.arg ?? v.id) });
       }
-      servers.set(v.id, { ...s, variant: v, headers: await prepare(s, v.id) });
-    }
-    const ids = [...servers.keys()];
-    const results = new Map(); // `${id} ${path}` → [{ rps, cpu }]
-    const once = async (id, path, duration) => {
-      const s = servers.get(id);
-      const cpu0 = await childCpuTimes(s.child);
-      const r = await loadRun(`${s.url}${path}`, { duration, connections: CONNECTIONS, headers: s.headers });
-      const cpu1 = await childCpuTimes(s.child);
-      const cpuS = (cpu1.us - cpu0.us) / 1e6;
-      if (r.non2xx || r.errors)
-        notes.push(`${s.variant.label} ${path}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-      return {
-        rps: r.rps,
-        cpuRps: r.total / cpuS,
-        p99: r.p99,
-        userUs: (cpu1.user - cpu0.user) / r.total,
-        systemUs: (cpu1.system - cpu0.system) / r.total,
+      const ids = [...servers.keys()];
+      const once = async (id, path, duration) => {
+        const s = servers.get(id);
+        const cpu0 = await childCpuTimes(s.child);
+        const r = await loadRun(`${s.url}${path}`, {
+          duration,
+          connections: CONNECTIONS,
+          headers: s.headers,
+        });
+        const cpu1 = await childCpuTimes(s.child);
+        const cpuS = (cpu1.us - cpu0.us) / 1e6;
+        if (r.non2xx || r.errors)
+          notes.push(`${s.variant.label} ${path}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+        return {
+          rps: r.rps,
+          cpuRps: r.total / cpuS,
+          p99: r.p99,
+          userUs: (cpu1.user - cpu0.user) / r.total,
+          systemUs: (cpu1.system - cpu0.system) / r.total,
+        };
       };
-    };
-    for (const id of ids) for (const { path } of ROUTES) await once(id, path, WARMUP);
-    for (let round = 0; round < ROUNDS; round++) {
+      for (const id of ids) for (const { path } of ROUTES) await once(id, path, WARMUP);
       for (const { path } of ROUTES) {
         for (let i = 0; i < ids.length; i++) {
           const id = ids[(i + round) % ids.length];
@@ -132,25 +151,25 @@ async function runFramework(fw) {
           results.get(key).push(await once(id, path, DURATION));
         }
       }
+    } finally {
+      await Promise.all([...servers.values()].map((s) => s.stop()));
     }
-    // Median of the rounds: one round hit by a burst of foreign load does not move it.
-    const rounds = (id, path) => results.get(`${id} ${path}`) ?? [];
-    const get = (id, path) => {
-      const rs = results.get(`${id} ${path}`);
-      return (
-        rs && {
-          rps: median(rs.map((r) => r.rps)),
-          cpuRps: median(rs.map((r) => r.cpuRps)),
-          p99: median(rs.map((r) => r.p99)),
-          userUs: median(rs.map((r) => r.userUs)),
-          systemUs: median(rs.map((r) => r.systemUs)),
-        }
-      );
-    };
-    return { servers, notes, get, rounds };
-  } finally {
-    await Promise.all([...servers.values()].map((s) => s.stop()));
   }
+  // Median of the rounds: one round hit by a burst of foreign load does not move it.
+  const rounds = (id, path) => results.get(`${id} ${path}`) ?? [];
+  const get = (id, path) => {
+    const rs = results.get(`${id} ${path}`);
+    return (
+      rs && {
+        rps: median(rs.map((r) => r.rps)),
+        cpuRps: median(rs.map((r) => r.cpuRps)),
+        p99: median(rs.map((r) => r.p99)),
+        userUs: median(rs.map((r) => r.userUs)),
+        systemUs: median(rs.map((r) => r.systemUs)),
+      }
+    );
+  };
+  return { servers: labels, notes, get, rounds };
 }
 
 /** Server CPU per request split into user (JavaScript) and system (kernel) time, with the difference to bare. */
@@ -215,19 +234,27 @@ for (const fw of FRAMEWORKS.filter((f) => !only || only.includes(f.name.toLowerC
       rounds(t.of, t.route).map((r) => r.rps),
       rounds(t.vs, t.route).map((r) => r.rps),
     );
+    const versus = (id, base) =>
+      fmtRatioStats(
+        ratioStats(
+          rounds(id, t.route).map((r) => r.cpuRps),
+          rounds(base, t.route).map((r) => r.cpuRps),
+        ),
+      );
     const floors = (t.floor ?? []).filter((id) => servers.has(id));
+    // The instrument's resolution on this route: the same code in two processes.
+    const control = servers.has(CONTROL)
+      ? `${servers.get(CONTROL).variant.label} vs ${servers.get(bare).variant.label}: ${versus(CONTROL, bare)} per CPU-s`
+      : undefined;
     const floor =
-      floors.length === 0
-        ? undefined
-        : floors
-            .map((id) => {
-              const f = ratioStats(
-                rounds(id, t.route).map((r) => r.cpuRps),
-                rounds(t.vs, t.route).map((r) => r.cpuRps),
-              );
-              return `${servers.get(id).variant.label} vs ${vsLabel}: ${fmtRatioStats(f)} per CPU-s`;
-            })
-            .join('; ');
+      [
+        ...floors.map(
+          (id) => `${servers.get(id).variant.label} vs ${vsLabel}: ${versus(id, t.vs)} per CPU-s`,
+        ),
+        control,
+      ]
+        .filter((x) => x !== undefined)
+        .join('; ') || undefined;
     verdicts.push([
       label,
       `${ofLabel} vs ${vsLabel}`,
