@@ -245,6 +245,47 @@ describe('sealed-session/express', () => {
     });
   });
 
+  it('hooks its cookie writer on the first use of the session: none on a route that never touches it, still written when a later middleware first touches it', async () => {
+    const a = express();
+    a.use(sealedSession<Data>({ key }));
+    const wrapped: Record<string, boolean> = {};
+    a.get('/untouched', (_req, res) => {
+      wrapped.untouched = Object.hasOwn(res, 'writeHead');
+      res.send('ok');
+    });
+    // A middleware between ours and the route wraps writeHead too, then the route uses the session.
+    a.use((_req, res, next) => {
+      const inner = res.writeHead;
+      res.writeHead = function (this: typeof res, ...args: unknown[]) {
+        this.setHeader('x-wrapped', '1');
+        return Reflect.apply(inner, this, args) as typeof res;
+      } as typeof res.writeHead;
+      next();
+    });
+    a.get('/later', (req, res) => {
+      sess(req).set('user', 'later');
+      res.send('ok');
+    });
+    const base = await listen(a);
+    const untouched = await get(base, '/untouched', { session: 'x'.repeat(40) });
+    expect(untouched.setCookie).toEqual([]);
+    expect(wrapped.untouched).toBe(false);
+    const r = await fetch(`${base}/later`);
+    expect(r.headers.get('x-wrapped')).toBe('1');
+    const [cookie] = r.headers.getSetCookie();
+    expect(cookie).toMatch(/^session=/);
+    const back = await get(await listen(app({ key })), '/me', { session: cookie!.split(';')[0]!.slice(8) });
+    expect(back.body).toMatchObject({ user: 'later' });
+  });
+
+  it('clears orphan chunk cookies on a route that never touches the session', async () => {
+    const base = await listen(app({ key }));
+    const r = await get(base, '/untouched', { 'session.1': 'abc', 'session.2': 'def' });
+    expect(r.status).toBe(200);
+    expect(r.setCookie.map((c) => c.split(';')[0]).sort()).toEqual(['session.1=', 'session.2=']);
+    expect(r.setCookie.every((c) => /Max-Age=0/i.test(c))).toBe(true);
+  });
+
   it('debug reports a change made after the headers were sent (streaming) instead of losing it silently', async () => {
     const debug = vi.fn();
     const a = express();
