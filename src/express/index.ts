@@ -111,8 +111,8 @@ interface Claim {
 
 /**
  * The sessions of each request, by session name. A WeakMap, not a property of the request: Express
- * gives every request a new prototype (`setPrototypeOf(req, app.request)`), after which each
- * property added to it costs V8 a new hidden class — measured at ≈ 4 µs per property per request.
+ * gives every request a new prototype (`setPrototypeOf(req, app.request)`), after which every
+ * property added to the request is a new hidden class for V8 (docs/benchmarks.md, Express adapter).
  */
 const claimsOf = new WeakMap<object, Record<string, Claim>>();
 
@@ -216,8 +216,6 @@ export function sealedSession<T extends object = SessionData>(
   derive?.();
   const name = engine.sessionName;
   const label = `req.${name}`;
-  /** Chunk cookies are named `<cookieName>.<n>`. */
-  const chunkPrefix = `${engine.cookieName}.`;
   const debug = options.debug;
   const self = {};
   const claimedIn = new WeakSet<object>();
@@ -288,19 +286,9 @@ export function sealedSession<T extends object = SessionData>(
   const clash = (message: string): SealedSessionError =>
     new SealedSessionError('ERR_SESSION_CLASH', `sealed-session/express: ${message}`);
 
-  /**
-   * The binding of `req[name]` for the request (or an object inheriting from it). Reaching it is
-   * the session's first use: the response's cookie writer is hooked in then ({@link Binding.arm}).
-   */
-  const bindingOf = (req: unknown): Binding | undefined => {
-    const binding = req !== null && typeof req === 'object' ? claimsFor(req)?.[name]?.binding : undefined;
-    const arm = binding?.arm;
-    if (arm !== undefined) {
-      binding!.arm = undefined;
-      arm();
-    }
-    return binding;
-  };
+  /** The binding of `req[name]` for the request (or an object inheriting from it). */
+  const bindingOf = (req: unknown): Binding | undefined =>
+    req !== null && typeof req === 'object' ? claimsFor(req)?.[name]?.binding : undefined;
   const accessor: PropertyDescriptor = {
     configurable: false,
     enumerable: true,
@@ -374,40 +362,29 @@ export function sealedSession<T extends object = SessionData>(
     Object.defineProperty(target, name, accessor);
 
     let erase: string[] | undefined;
-    const hook = (): void => {
+    if (debug) {
+      // A change made after the headers went out (streaming, res.write() first) cannot reach the
+      // browser; say so in the debug log instead of losing it silently. Only when debugging.
       let written = true;
-      // Headers already out (the session first used after res.write()): nothing can be written.
-      if (!res.headersSent) {
-        onHeaders(res, (r) => {
-          written = write(r, binding, erase);
-        });
-      }
-      if (debug) {
-        // A change made after the headers went out (streaming, res.write() first) cannot reach the
-        // browser; say so in the debug log instead of losing it silently. Only when debugging.
-        res.once('finish', () => {
-          const session = binding.session;
-          if (written && session.changed && !session.deleted) {
-            debug('sealed-session: the session changed after the headers were sent; not saved', {
-              session: name,
-              reason: 'changed-after-headers',
-            });
-          }
-        });
-      }
-    };
+      onHeaders(res, (r) => {
+        written = write(r, binding, erase);
+      });
+      res.once('finish', () => {
+        const session = binding.session;
+        if (written && session.changed && !session.deleted) {
+          debug('sealed-session: the session changed after the headers were sent; not saved', {
+            session: name,
+            reason: 'changed-after-headers',
+          });
+        }
+      });
+    } else onHeaders(res, (r) => write(r, binding, erase));
 
     const old = reader !== undefined && header !== undefined && reader.present(header);
     if (ready && !engine.eager && !old) {
-      // The writer is hooked on the session's first use: a route that never touches it pays for no
-      // writeHead wrapper. Unless chunk cookies came (orphans of a dropped session are cleared even
-      // on such a route).
-      if (header?.includes(chunkPrefix)) hook();
-      else binding.arm = hook;
       next();
       return;
     }
-    hook();
     // Key still being derived, a revocation store to consult, or old cookies to move.
     (async () => {
       await engine.ready;

@@ -60,8 +60,6 @@ export class Binding {
   /** JSON of the data before the first object value was handed out (in-place change detection). */
   snapshot: string | undefined = undefined;
   bound: Record<string, (...args: unknown[]) => unknown> | undefined = undefined;
-  /** Hooks the response's cookie writer in; run (once) on the session's first use, then cleared. */
-  arm: (() => void) | undefined = undefined;
 
   constructor(session: Session<Record<string, unknown>>, label: string) {
     this.session = session;
