@@ -1,8 +1,8 @@
 // Helpers shared by bench/*.mjs: the built package, interleaved micro-benchmarks, child-process
 // servers, an autocannon runner, tables, ratios and target verdicts. Nothing here knows a library.
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -193,6 +193,26 @@ export function readCells() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// CPU pinning
+
+/**
+ * Pins a process and all its threads to one CPU with `taskset` (util-linux), so that a load
+ * generator and the server it measures never share or swap cores. Unpinned on this 2-core VM, two
+ * processes of the same server landed in one of two modes, ≈ 26 or ≈ 33 µs of CPU per request,
+ * for their whole life; pinned, the same processes agreed within a few percent (docs/benchmarks.md).
+ * Does nothing (returns false) with fewer than 2 CPUs, without `taskset`, or with BENCH_PIN=0.
+ */
+export function pinToCpu(pid, cpu) {
+  if (process.env.BENCH_PIN === '0' || availableParallelism() < 2) return false;
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Child-process servers
 
 const children = new Set();
@@ -225,15 +245,17 @@ process.on('unhandledRejection', (e) => {
  * Starts `script` in its own Node process (IPC channel; the child exits if the channel closes, so
  * it cannot outlive this process). The child must `process.send({ port })` once it listens on
  * 127.0.0.1, or `process.send({ skip: reason })` when it cannot run.
+ * `cpu`: pins the child (all its threads) to that CPU ({@link pinToCpu}).
  * Resolves `{ port, url, child, stop() }` or `{ skip }`.
  */
-export function startChild(script, args = [], { timeoutMs = 15_000, env } = {}) {
+export function startChild(script, args = [], { timeoutMs = 15_000, env, cpu } = {}) {
   return new Promise((resolve, reject) => {
     const child = fork(script, args, {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, ...env },
     });
     children.add(child);
+    if (cpu !== undefined) pinToCpu(child.pid, cpu);
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${script} ${args.join(' ')}: no ready message within ${timeoutMs} ms`));

@@ -6,7 +6,8 @@
 // a valid session cookie obtained first from that same server.
 // Runs are interleaved (round r visits the servers in a rotated order) so drifting load from other
 // processes hits every server alike, and every round starts fresh server processes; a second bare
-// process per framework (the control) shows how far two processes of the same code differ. Env: BENCH_HTTP_ROUNDS (3), BENCH_HTTP_DURATION (s, 2),
+// process per framework (the control) shows how far two processes of the same code differ. With
+// 2+ CPUs and `taskset`, autocannon (this process) and the servers are pinned to separate CPUs. Env: BENCH_HTTP_ROUNDS (3), BENCH_HTTP_DURATION (s, 2),
 // BENCH_HTTP_CONNECTIONS (10), BENCH_HTTP_WARMUP (s, 1), BENCH_HTTP_ONLY (fastify | express).
 import { fileURLToPath } from 'node:url';
 import {
@@ -19,6 +20,7 @@ import {
   loadRun,
   machineLine,
   median,
+  pinToCpu,
   printTable,
   ratioStats,
   recordCells,
@@ -36,6 +38,8 @@ const ROUTES = [
 ];
 /** The id of the control variant: bare again, in a second process. */
 const CONTROL = 'bare-control';
+// autocannon runs in this process: it gets CPU 0, every server CPU 1 (BENCH_PIN=0: no pinning).
+const PINNED = pinToCpu(process.pid, 0);
 const serverScript = (name) => fileURLToPath(new URL(`./_session-servers/${name}.mjs`, import.meta.url));
 
 const FRAMEWORKS = [
@@ -112,7 +116,7 @@ async function runFramework(fw) {
     try {
       for (const v of fw.variants) {
         if (skipped.has(v.id)) continue;
-        const s = await startChild(fw.script, [v.arg ?? v.id]);
+        const s = await startChild(fw.script, [v.arg ?? v.id], PINNED ? { cpu: 1 } : {});
         if (s.skip) {
           skipped.add(v.id);
           notes.push(`skipped ${v.label}: ${s.skip}`);
@@ -182,6 +186,11 @@ console.log(
   `Sessions over HTTP (autocannon, ${CONNECTIONS} connections; median of ${ROUNDS} interleaved rounds of ${DURATION} s per cell, after a ${WARMUP} s warm-up)`,
 );
 console.log(machineLine());
+console.log(
+  PINNED
+    ? 'autocannon pinned to CPU 0, each server (all its threads) to CPU 1 (taskset; BENCH_PIN=0 to not pin)'
+    : 'not pinned (BENCH_PIN=0, one CPU, or no taskset): load generator and servers share the cores',
+);
 const verdicts = [];
 const cells = [];
 const only = process.env.BENCH_HTTP_ONLY?.toLowerCase();
