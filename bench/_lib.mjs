@@ -196,16 +196,18 @@ export function readCells() {
 // CPU pinning
 
 /**
- * Pins a process and all its threads to one CPU with `taskset` (util-linux), so that a load
+ * Pins the main thread of a process to one CPU with `taskset` (util-linux), so that a load
  * generator and the server it measures never share or swap cores. Unpinned on this 2-core VM, two
  * processes of the same server landed in one of two modes, ≈ 26 or ≈ 33 µs of CPU per request,
  * for their whole life; pinned, the same processes agreed within a few percent (docs/benchmarks.md).
+ * Only the main thread: with V8's garbage-collector threads pinned to the same CPU (`taskset -a`),
+ * allocation-heavy servers paid for it (Express bare ≈ 130 → ≈ 200 µs per request).
  * Does nothing (returns false) with fewer than 2 CPUs, without `taskset`, or with BENCH_PIN=0.
  */
 export function pinToCpu(pid, cpu) {
   if (process.env.BENCH_PIN === '0' || availableParallelism() < 2) return false;
   try {
-    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+    execFileSync('taskset', ['-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
@@ -245,7 +247,7 @@ process.on('unhandledRejection', (e) => {
  * Starts `script` in its own Node process (IPC channel; the child exits if the channel closes, so
  * it cannot outlive this process). The child must `process.send({ port })` once it listens on
  * 127.0.0.1, or `process.send({ skip: reason })` when it cannot run.
- * `cpu`: pins the child (all its threads) to that CPU ({@link pinToCpu}).
+ * `cpu`: pins the child's main thread to that CPU ({@link pinToCpu}).
  * Resolves `{ port, url, child, stop() }` or `{ skip }`.
  */
 export function startChild(script, args = [], { timeoutMs = 15_000, env, cpu } = {}) {

@@ -38,7 +38,8 @@ const ROUTES = [
 ];
 /** The id of the control variant: bare again, in a second process. */
 const CONTROL = 'bare-control';
-// autocannon runs in this process: it gets CPU 0, every server CPU 1 (BENCH_PIN=0: no pinning).
+// autocannon runs in this process's main thread: it gets CPU 0, every server's main thread CPU 1
+// (BENCH_PIN=0: no pinning).
 const PINNED = pinToCpu(process.pid, 0);
 const serverScript = (name) => fileURLToPath(new URL(`./_session-servers/${name}.mjs`, import.meta.url));
 
@@ -188,7 +189,7 @@ console.log(
 console.log(machineLine());
 console.log(
   PINNED
-    ? 'autocannon pinned to CPU 0, each server (all its threads) to CPU 1 (taskset; BENCH_PIN=0 to not pin)'
+    ? 'main threads pinned: autocannon to CPU 0, each server to CPU 1 (taskset; BENCH_PIN=0 to not pin)'
     : 'not pinned (BENCH_PIN=0, one CPU, or no taskset): load generator and servers share the cores',
 );
 const verdicts = [];
