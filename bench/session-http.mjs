@@ -7,8 +7,9 @@
 // Runs are interleaved (round r visits the servers in a rotated order) so drifting load from other
 // processes hits every server alike, and every round starts fresh server processes; a second bare
 // process per framework (the control) shows how far two processes of the same code differ. With
-// 2+ CPUs and `taskset`, autocannon (this process) and the servers are pinned to separate CPUs. Env: BENCH_HTTP_ROUNDS (3), BENCH_HTTP_DURATION (s, 2),
-// BENCH_HTTP_CONNECTIONS (10), BENCH_HTTP_WARMUP (s, 1), BENCH_HTTP_ONLY (fastify | express).
+// 2+ CPUs and `taskset`, the main threads of autocannon (this process) and of the servers are pinned
+// to separate CPUs. Env: BENCH_HTTP_ROUNDS (3), BENCH_HTTP_DURATION (s, 2), BENCH_HTTP_CONNECTIONS
+// (10), BENCH_HTTP_WARMUP (s, 1), BENCH_HTTP_ONLY (fastify | express), BENCH_PIN (0: no pinning).
 import { fileURLToPath } from 'node:url';
 import {
   check,
