@@ -199,7 +199,7 @@ export function readCells() {
  * Pins the main thread of a process to one CPU with `taskset` (util-linux), so that a load
  * generator and the server it measures never share or swap cores. Unpinned on this 2-core VM, two
  * processes of the same server landed in one of two modes, ≈ 26 or ≈ 33 µs of CPU per request,
- * for their whole life; pinned, the same processes agreed within a few percent (docs/benchmarks.md).
+ * for their whole life; pinned, three processes of each agreed within 3–8% (docs/benchmarks.md).
  * Only the main thread: with V8's garbage-collector threads pinned to the same CPU (`taskset -a`),
  * allocation-heavy servers paid for it (Express bare ≈ 130 → ≈ 200 µs per request).
  * Does nothing (returns false) with fewer than 2 CPUs, without `taskset`, or with BENCH_PIN=0.

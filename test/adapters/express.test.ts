@@ -275,6 +275,19 @@ describe('sealed-session/express', () => {
     expect(back.body).toMatchObject({ user: 'later' });
   });
 
+  it('an object inheriting from the request (Object.create(req)) reaches the same session', async () => {
+    const a = express();
+    a.use(sealedSession<Data>({ key }));
+    a.get('/derived', (req, res) => {
+      const derived = Object.create(req) as express.Request;
+      sess(derived).set('user', 'derived');
+      res.json({ same: derived.session === req.session, user: sess(req).get('user') });
+    });
+    const r = await get(await listen(a), '/derived');
+    expect(r.body).toEqual({ same: true, user: 'derived' });
+    expect(r.setCookie).toHaveLength(1);
+  });
+
   it('clears orphan chunk cookies on a route that never touches the session', async () => {
     const base = await listen(app({ key }));
     const r = await get(base, '/untouched', { 'session.1': 'abc', 'session.2': 'def' });
